@@ -1,0 +1,1 @@
+"""The command line: option parsing only; each command fills an options value and calls its stage."""

@@ -1,0 +1,64 @@
+"""The repository configuration and how it is read from `assay.yaml`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from assay.diagnostics import Diagnostic
+from assay.load import Limits, SourceError, parse_document
+from assay.load.tree import FileTree
+from assay.schema import SchemaSet, validate_document
+
+CONFIG_FILE = "assay.yaml"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of one governed repository, with the documented defaults."""
+
+    models: tuple[str, ...] = ("models/*/model.yaml",)
+    schemas: str | None = None
+    policies: str = "policies"
+    trusted_ref: str | None = None
+    data_roots: tuple[str, ...] = ()
+    limits: Limits = field(default_factory=Limits)
+    parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    waiver_horizon_days: int = 180
+
+
+def load_config(tree: FileTree, schemas: SchemaSet) -> tuple[Config, list[Diagnostic]]:
+    """Read `assay.yaml` from `tree`; defaults when absent, diagnostics when invalid."""
+    if not tree.exists(CONFIG_FILE):
+        return Config(), []
+    try:
+        source = tree.read(CONFIG_FILE)
+    except SourceError as error:
+        return Config(), [error.diagnostic]
+    document, diagnostics = parse_document(source)
+    if document is None:
+        return Config(), diagnostics
+    diagnostics = validate_document(document, schemas.validator("config"))
+    if any(d.blocking for d in diagnostics):
+        return Config(), diagnostics
+    return _config_from(document.data), diagnostics
+
+
+def _config_from(data: Mapping[str, Any]) -> Config:
+    limits = data.get("limits", {})
+    defaults = Limits()
+    return Config(
+        models=tuple(data.get("models", Config.models)),
+        schemas=data.get("schemas"),
+        policies=data.get("policies", "policies"),
+        trusted_ref=data.get("trustedRef"),
+        data_roots=tuple(data.get("dataRoots", ())),
+        limits=Limits(
+            max_bytes=limits.get("maxFileBytes", defaults.max_bytes),
+            max_depth=limits.get("maxDepth", defaults.max_depth),
+            max_aliases=limits.get("maxAliases", defaults.max_aliases),
+        ),
+        parameters=data.get("parameters", {}),
+        waiver_horizon_days=data.get("waivers", {}).get("maxHorizonDays", 180),
+    )

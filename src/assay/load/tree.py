@@ -1,0 +1,51 @@
+"""File trees: the working tree, or a git ref, behind one interface.
+
+Downstream code asks a FileTree for paths and bytes and never learns which kind it
+has, so "check the working tree" and "judge with the policies at origin/main" are
+the same code (dbt-core's file-reader split).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from pathlib import Path
+from typing import Protocol
+
+from assay.load.source import DEFAULT_LIMITS, Limits, SourceFile, read_worktree_file
+
+
+class FileTree(Protocol):
+    """Read-only view of a repository's files by POSIX path relative to its root."""
+
+    def glob(self, pattern: str) -> list[str]:
+        """Repository-relative paths of files matching `pattern`, sorted."""
+        ...
+
+    def read(self, path: str, limits: Limits = DEFAULT_LIMITS) -> SourceFile:
+        """The file's bytes; raises SourceError when it cannot or must not be read."""
+        ...
+
+    def exists(self, path: str) -> bool: ...
+
+
+class WorktreeTree:
+    """The repository's working tree on disk."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def glob(self, pattern: str) -> list[str]:
+        found = {path.relative_to(self.root).as_posix() for path in self.root.glob(pattern) if path.is_file() or path.is_symlink()}
+        return sorted(found)
+
+    def read(self, path: str, limits: Limits = DEFAULT_LIMITS) -> SourceFile:
+        return read_worktree_file(self.root, path, limits)
+
+    def exists(self, path: str) -> bool:
+        return os.path.lexists(self.root / path)
+
+
+def matches_any(path: str, patterns: list[str] | tuple[str, ...]) -> bool:
+    """fnmatch-style test of a repository-relative path against glob patterns."""
+    return any(fnmatch.fnmatchcase(path, pattern) for pattern in patterns)

@@ -1,0 +1,120 @@
+"""The set of JSON Schemas assay judges files against, resolved locally only.
+
+Schemas come as bytes keyed by file name, so the same code builds a set from the
+installed package, from a repository's `schemas/` folder, or from a git ref. Each
+schema is checked against its metaschema before it is trusted, and `$ref`s resolve
+only to schemas in the set: a reference to anything else is an error, never a
+network fetch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import referencing
+from referencing.jsonschema import DRAFT202012
+
+SCHEMA_SUFFIX = ".schema.json"
+
+
+class SchemaSetError(Exception):
+    """A schema that is not valid JSON, not a valid schema, or refers outside the set."""
+
+
+@dataclass(frozen=True)
+class CompiledSchema:
+    """One schema compiled twice: a fast validator that answers "valid?", and jsonschema's,
+    which explains. Valid documents (the common case) never reach the slow one."""
+
+    detailed: jsonschema.protocols.Validator
+    fast: Any | None
+
+    def iter_errors(self, instance: Any) -> Iterator[jsonschema.ValidationError]:
+        if self.fast is not None and self.fast.is_valid(instance):
+            return iter(())
+        return self.detailed.iter_errors(instance)
+
+
+@dataclass(frozen=True)
+class SchemaSet:
+    """Schemas by short name (`model` for model.schema.json) and their shared registry."""
+
+    schemas: Mapping[str, Mapping[str, Any]]
+    registry: referencing.Registry[Any]
+    digests: Mapping[str, str]
+    _compiled: dict[str, CompiledSchema] = field(default_factory=dict, compare=False, repr=False)
+
+    def validator(self, name: str) -> CompiledSchema:
+        """The compiled schema `name`, compiled once per set."""
+        if name not in self._compiled:
+            schema = self.schemas[name]
+            cls = jsonschema.validators.validator_for(schema)
+            self._compiled[name] = CompiledSchema(cls(schema, registry=self.registry), _fast_validator(schema))
+        return self._compiled[name]
+
+
+def _fast_validator(schema: Mapping[str, Any]) -> Any | None:
+    """jsonschema-rs for self-contained schemas; None (jsonschema alone) otherwise."""
+    if _has_external_ref(schema):
+        return None
+    import jsonschema_rs
+
+    return jsonschema_rs.validator_for(dict(schema))
+
+
+def _has_external_ref(node: Any) -> bool:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and not ref.startswith("#"):
+            return True
+        return any(_has_external_ref(value) for value in node.values())
+    if isinstance(node, list):
+        return any(_has_external_ref(value) for value in node)
+    return False
+
+
+def build_schema_set(files: Mapping[str, bytes]) -> SchemaSet:
+    """Parse, check and register every `<name>.schema.json` in `files`."""
+    schemas: dict[str, Mapping[str, Any]] = {}
+    digests: dict[str, str] = {}
+    resources_: list[tuple[str, referencing.Resource[Any]]] = []
+    for filename in sorted(files):
+        if not filename.endswith(SCHEMA_SUFFIX):
+            continue
+        name = filename[: -len(SCHEMA_SUFFIX)]
+        content = files[filename]
+        try:
+            schema = json.loads(content)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise SchemaSetError(f"{filename}: not valid JSON: {error}") from error
+        try:
+            jsonschema.validators.validator_for(schema).check_schema(schema)
+        except jsonschema.SchemaError as error:
+            raise SchemaSetError(f"{filename}: not a valid JSON Schema: {error.message}") from error
+        schemas[name] = schema
+        digests[name] = hashlib.sha256(content).hexdigest()
+        resource = referencing.Resource.from_contents(schema, default_specification=DRAFT202012)
+        resources_.append((schema.get("$id", filename), resource))
+    # A Registry without a `retrieve` function never fetches: an unknown $ref is an error.
+    registry: referencing.Registry[Any] = referencing.Registry().with_resources(resources_)
+    return SchemaSet(schemas, registry.crawl(), digests)
+
+
+def bundled_schema_files() -> dict[str, bytes]:
+    """The schemas shipped with assay: inside the wheel, or `schemas/` of a source checkout."""
+    packaged = resources.files("assay") / "schemas"
+    if packaged.is_dir():
+        return {entry.name: entry.read_bytes() for entry in packaged.iterdir() if entry.name.endswith(SCHEMA_SUFFIX)}
+    checkout = Path(__file__).resolve().parents[3] / "schemas"
+    return {path.name: path.read_bytes() for path in checkout.glob(f"*{SCHEMA_SUFFIX}")}
+
+
+def directory_schema_files(directory: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(directory.glob(f"*{SCHEMA_SUFFIX}"))}
