@@ -12,7 +12,7 @@ import click
 
 from assay.check import check_files
 from assay.cli.errors import UserError
-from assay.cli.repository import find_repository_root, open_repository, select_files
+from assay.cli.repository import choose_repository_root, open_repository, select_files
 from assay.diagnostics import sort_key
 from assay.output import write_atomic
 from assay.report import REPORTERS
@@ -75,8 +75,7 @@ def check_command(paths: tuple[Path, ...], repo: Path | None, output_format: str
 
 def execute_check(options: CheckOptions, environ: dict[str, str] | None = None) -> int:
     environ = dict(os.environ) if environ is None else environ
-    start = options.repo or (options.paths[0] if options.paths else Path.cwd())
-    root = find_repository_root(start) if options.repo is None else options.repo.resolve()
+    root = choose_repository_root(options.repo, options.paths, Path.cwd())
     tree, config, schemas, config_diagnostics = open_repository(root)
     files = select_files(root, tree, config, options.paths)
     if not files:

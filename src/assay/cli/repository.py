@@ -14,14 +14,25 @@ from assay.schema import SchemaSet, SchemaSetError, build_schema_set, bundled_sc
 MARKERS = ("assay.yaml", ".git")
 
 
-def find_repository_root(start: Path) -> Path:
-    """The nearest folder at or above `start` holding assay.yaml or .git; `start` itself if none."""
+def find_repository_root(start: Path) -> Path | None:
+    """The nearest folder at or above `start` holding assay.yaml or .git, if any."""
     start = start.resolve()
     here = start if start.is_dir() else start.parent
     for folder in (here, *here.parents):
         if any((folder / marker).exists() for marker in MARKERS):
             return folder
-    return here
+    return None
+
+
+def choose_repository_root(repo: Path | None, paths: tuple[Path, ...], cwd: Path) -> Path:
+    """--repo when given; else the repository holding the first PATH; else the one holding `cwd`."""
+    if repo is not None:
+        return repo.resolve()
+    if paths and os.path.lexists(paths[0]):
+        found = find_repository_root(paths[0])
+        if found is not None:
+            return found
+    return find_repository_root(cwd) or cwd.resolve()
 
 
 def open_repository(root: Path) -> tuple[WorktreeTree, Config, SchemaSet, list[Diagnostic]]:

@@ -204,7 +204,7 @@ class _Builder:
         self._require_scalar_tag(node)
         value: str = node.value
         if node.tag == STR:
-            if node.style is None and value.lower() in _WORD_BOOLEANS:
+            if not node.style and value.lower() in _WORD_BOOLEANS:
                 self.word_booleans.append(pointer)
             return value
         if node.tag == NULL:
