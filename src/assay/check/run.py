@@ -1,4 +1,4 @@
-"""Check a set of files: load each, validate it against the schema for its kind, collect everything.
+"""Check a set of files: load each, validate it against the schema for its kind, judge models by policy.
 
 One bad file never hides another: each file's problems become that file's
 diagnostics, and the result lists every file and every diagnostic in a stable order.
@@ -6,17 +6,31 @@ diagnostics, and the result lists every file and every diagnostic in a stable or
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Any
 
 from assay.check.result import CheckResult
 from assay.check.spec_rules import check_spec_consistency
+from assay.config import Config
 from assay.diagnostics import Diagnostic, sort_key
 from assay.load import Document, Limits, SourceError, parse_document
 from assay.load.tree import FileTree
+from assay.policy import EvaluationContext, PolicySet, apply_waivers, judge, unused_waiver_notes, verdicts_to_diagnostics
 from assay.schema import SchemaSet, validate_document
 
 SCHEMA_FOR_KIND = {"Model": "model", "Config": "config", "PolicyBundle": "policy", "Waivers": "waivers"}
+
+
+@dataclass(frozen=True)
+class Judges:
+    """What judges the specs: schemas, configuration and policies, from the trusted ref or the working tree."""
+
+    schemas: SchemaSet
+    config: Config
+    policies: PolicySet
 
 
 def schema_name_for(data: Any) -> str:
@@ -25,7 +39,12 @@ def schema_name_for(data: Any) -> str:
     return SCHEMA_FOR_KIND.get(kind, "model") if isinstance(kind, str) else "model"
 
 
+def is_model(document: Document) -> bool:
+    return schema_name_for(document.data) == "model"
+
+
 def check_document(document: Document, schemas: SchemaSet) -> list[Diagnostic]:
+    """Schema and consistency problems of one document."""
     name = schema_name_for(document.data)
     if name not in schemas.schemas:
         name = "model"
@@ -33,6 +52,15 @@ def check_document(document: Document, schemas: SchemaSet) -> list[Diagnostic]:
     if name == "model" and not any(d.blocking for d in diagnostics):
         diagnostics.extend(check_spec_consistency(document))
     return diagnostics
+
+
+def judge_model(document: Document, policies: PolicySet, context: EvaluationContext) -> tuple[list[Diagnostic], set[int]]:
+    """Policy findings of one schema-valid model spec, with waivers applied."""
+    verdicts = judge(policies.rules, document.data, context)
+    findings = verdicts_to_diagnostics(verdicts, document.path, document.source_map)
+    name = document.data["metadata"]["name"]
+    today = datetime.date.fromisoformat(context.today)
+    return apply_waivers(findings, name, policies.waivers, today, context.waiver_horizon_days)
 
 
 def load_documents(tree: FileTree, paths: Iterable[str], limits: Limits) -> tuple[list[Document], list[Diagnostic]]:
@@ -51,12 +79,26 @@ def load_documents(tree: FileTree, paths: Iterable[str], limits: Limits) -> tupl
     return documents, diagnostics
 
 
-def check_files(tree: FileTree, paths: Iterable[str], schemas: SchemaSet, limits: Limits) -> CheckResult:
-    """Load and validate every file in `paths`."""
+def model_names(tree: FileTree, config: Config) -> tuple[str, ...]:
+    """Names of every model in the tree: the folders of the configured spec paths."""
+    return tuple(sorted({PurePosixPath(p).parent.name for pattern in config.models for p in tree.glob(pattern)}))
+
+
+def check_files(tree: FileTree, paths: Iterable[str], judges: Judges, context: EvaluationContext) -> CheckResult:
+    """Load, validate and judge every file in `paths`."""
     paths = sorted(set(paths))
-    documents, diagnostics = load_documents(tree, paths, limits)
+    documents, diagnostics = load_documents(tree, paths, judges.config.limits)
+    used: set[int] = set()
+    judged: dict[str, Document] = {}
     for document in documents:
-        diagnostics.extend(check_document(document, schemas))
+        problems = check_document(document, judges.schemas)
+        diagnostics.extend(problems)
+        if is_model(document) and not any(d.blocking for d in problems):
+            findings, matched = judge_model(document, judges.policies, context)
+            diagnostics.extend(findings)
+            used |= matched
+            judged[document.data["metadata"]["name"]] = document
+    diagnostics.extend(unused_waiver_notes(judges.policies.waivers, used, judged))
     return finish_result(paths, diagnostics, documents)
 
 

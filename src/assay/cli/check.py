@@ -1,8 +1,9 @@
-"""`assay check`: validate specs against the schemas and report every problem at its line."""
+"""`assay check`: validate specs against the schemas and the policies; report every problem at its line."""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import os
 import sys
 from dataclasses import dataclass
@@ -10,11 +11,15 @@ from pathlib import Path
 
 import click
 
-from assay.check import check_files
+from assay.check import CheckResult, Judges, check_document, check_files, load_documents, model_names
+from assay.check.impact import VerdictChange, policy_impact
+from assay.check.run import is_model
 from assay.cli.errors import UserError
-from assay.cli.repository import choose_repository_root, open_repository, select_files
-from assay.diagnostics import sort_key
+from assay.cli.repository import choose_repository_root, load_judges, open_trusted_tree, open_worktree, select_files
+from assay.diagnostics import Diagnostic, sort_key
+from assay.load.tree import WorktreeTree
 from assay.output import write_atomic
+from assay.policy import EvaluationContext
 from assay.report import REPORTERS
 
 
@@ -25,6 +30,17 @@ class CheckOptions:
     output_format: str
     output: Path | None
     color: bool | None
+    trusted_ref: str | None
+    as_of: datetime.date | None
+
+
+def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime.date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date of the form YYYY-MM-DD") from None
 
 
 @click.command("check")
@@ -49,41 +65,91 @@ class CheckOptions:
     help="Write the report to this file (atomically) instead of standard output.",
 )
 @click.option(
+    "--trusted-ref",
+    metavar="REF",
+    help=(
+        "Judge with the schemas, policies, waivers and assay.yaml of this git ref (e.g. origin/main), read from git"
+        " objects; specs come from the working tree, so a pull request cannot weaken the rules it is judged by. When the"
+        " working tree changes policies, also report which models' verdicts the change would flip."
+    ),
+)
+@click.option(
+    "--as-of", callback=_parse_date, metavar="YYYY-MM-DD", help="Judge waiver expiry and review dates as of this date. Default: today."
+)
+@click.option(
     "--color/--no-color",
     default=None,
     help="Show source lines with carets and colour. Default: on when standard output is a terminal and NO_COLOR is unset.",
 )
-def check_command(paths: tuple[Path, ...], repo: Path | None, output_format: str, output: Path | None, color: bool | None) -> int:
-    """Check model specs against the schemas; report every problem with file, line and column.
+def check_command(
+    paths: tuple[Path, ...],
+    repo: Path | None,
+    output_format: str,
+    output: Path | None,
+    trusted_ref: str | None,
+    as_of: datetime.date | None,
+    color: bool | None,
+) -> int:
+    """Check model specs against the schemas and the policies; report every problem with file, line and column.
 
     With no PATH, checks every spec the repository's assay.yaml points at (default
     models/*/model.yaml). A PATH may be a spec file, or a folder: its specs, or when
-    it has none every *.yaml below it. One bad file never hides another.
+    it has none every *.yaml below it. One bad file never hides another. Policy
+    findings name their rule and the regulation behind it; waived findings are
+    reported as waived.
 
     \b
-    Exit codes: 0 no errors (warnings allowed), 1 errors found,
+    Exit codes: 0 no unwaived errors (warnings allowed), 1 errors found,
     2 usage or input error, 3 internal error.
 
     \b
     Examples:
       assay check                          every model in the repository
       assay check models/consumer-credit-pd/model.yaml
-      assay check --format sarif -o assay.sarif
+      assay check --trusted-ref origin/main --format sarif -o assay.sarif
     """
-    return execute_check(CheckOptions(paths, repo, output_format, output, color))
+    return execute_check(CheckOptions(paths, repo, output_format, output, color, trusted_ref, as_of))
 
 
 def execute_check(options: CheckOptions, environ: dict[str, str] | None = None) -> int:
     environ = dict(os.environ) if environ is None else environ
     root = choose_repository_root(options.repo, options.paths, Path.cwd())
-    tree, config, schemas, config_diagnostics = open_repository(root)
-    files = select_files(root, tree, config, options.paths)
+    worktree = open_worktree(root)
+    judge_tree = open_trusted_tree(root, options.trusted_ref) if options.trusted_ref else worktree
+    judges, config_problems, policy_problems = load_judges(judge_tree)
+    files = select_files(root, worktree, judges.config, options.paths)
     if not files:
-        raise UserError(f"no model specs found in {root} (looked for {', '.join(config.models)})")
-    result = check_files(tree, files, schemas, config.limits)
-    if config_diagnostics:
-        merged = sorted((*result.diagnostics, *config_diagnostics), key=sort_key)
-        result = dataclasses.replace(result, diagnostics=tuple(merged))
+        raise UserError(f"no model specs found in {root} (looked for {', '.join(judges.config.models)})")
+    today = (options.as_of or datetime.date.today()).isoformat()
+    context = EvaluationContext(today, model_names(worktree, judges.config), judges.config.waiver_horizon_days)
+    result = check_files(worktree, files, judges, context)
+    result = _with(result, [*config_problems, *policy_problems], judges.policies.files if not options.trusted_ref else ())
+    if options.trusted_ref:
+        result = dataclasses.replace(result, trusted_ref=options.trusted_ref, impact=_impact(worktree, files, judges, context))
+    _emit(result, options, environ)
+    if any(d.blocking for d in config_problems):
+        return 2
+    return result.exit_code
+
+
+def _with(result: CheckResult, extra: list[Diagnostic], extra_files: tuple[str, ...]) -> CheckResult:
+    if not extra and not extra_files:
+        return result
+    merged = tuple(sorted((*result.diagnostics, *extra), key=sort_key))
+    return dataclasses.replace(result, diagnostics=merged, files=tuple(sorted({*result.files, *extra_files})))
+
+
+def _impact(worktree: WorktreeTree, files: list[str], judges: Judges, context: EvaluationContext) -> tuple[VerdictChange, ...] | None:
+    """When the working tree's policies differ from the trusted ones, the verdicts they would change."""
+    proposed, _, _ = load_judges(worktree)
+    if proposed.policies.digest == judges.policies.digest:
+        return None
+    documents, _ = load_documents(worktree, files, judges.config.limits)
+    valid = [d for d in documents if is_model(d) and not any(p.blocking for p in check_document(d, judges.schemas))]
+    return policy_impact(valid, judges.policies, proposed.policies, context)
+
+
+def _emit(result: CheckResult, options: CheckOptions, environ: dict[str, str]) -> None:
     terminal = (
         options.color if options.color is not None else (options.output is None and sys.stdout.isatty() and "NO_COLOR" not in environ)
     )
@@ -92,6 +158,3 @@ def execute_check(options: CheckOptions, environ: dict[str, str] | None = None) 
         write_atomic(options.output, report.encode("utf-8"))
     else:
         click.echo(report, nl=False)
-    if any(d.blocking for d in config_diagnostics):
-        return 2
-    return result.exit_code

@@ -1,17 +1,22 @@
-"""Finding the repository and the files a command was asked to look at."""
+"""Finding the repository, what judges it, and the files a command was asked to look at."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+from assay.check import Judges
 from assay.cli.errors import UserError
 from assay.config import Config, load_config
 from assay.diagnostics import Diagnostic
-from assay.load.tree import WorktreeTree, matches_any
-from assay.schema import SchemaSet, SchemaSetError, build_schema_set, bundled_schema_files, directory_schema_files
+from assay.load import Limits, SourceError
+from assay.load.git_tree import GitError, GitTree
+from assay.load.tree import FileTree, WorktreeTree, matches_any
+from assay.policy import load_policy_set
+from assay.schema import SchemaSetError, build_schema_set, bundled_schema_files
 
 MARKERS = ("assay.yaml", ".git")
+SCHEMA_LIMITS = Limits(max_bytes=16 * 1024 * 1024)
 
 
 def find_repository_root(start: Path) -> Path | None:
@@ -35,23 +40,45 @@ def choose_repository_root(repo: Path | None, paths: tuple[Path, ...], cwd: Path
     return find_repository_root(cwd) or cwd.resolve()
 
 
-def open_repository(root: Path) -> tuple[WorktreeTree, Config, SchemaSet, list[Diagnostic]]:
-    """The tree, its configuration and the schemas that judge it (the repository's own override built-ins)."""
+def open_worktree(root: Path) -> WorktreeTree:
     if not root.is_dir():
         raise UserError(f"repository folder {root} does not exist")
-    tree = WorktreeTree(root)
+    return WorktreeTree(root)
+
+
+def open_trusted_tree(root: Path, ref: str) -> GitTree:
+    try:
+        return GitTree(root, ref)
+    except GitError as error:
+        raise UserError(f"--trusted-ref: {error}") from error
+
+
+def _schema_overrides(tree: FileTree, config: Config) -> dict[str, bytes]:
+    folder = config.schemas or "schemas"
+    paths = tree.glob(f"{folder}/*.schema.json")
+    if config.schemas and not paths:
+        raise UserError(f"assay.yaml names schema folder '{config.schemas}', which holds no *.schema.json")
+    if not config.schemas and f"{folder}/model.schema.json" not in paths:
+        return {}
+    try:
+        return {Path(p).name: tree.read(p, SCHEMA_LIMITS).content for p in paths}
+    except SourceError as error:
+        raise UserError(f"schema: {error.diagnostic.message}") from error
+
+
+def load_judges(tree: FileTree) -> tuple[Judges, list[Diagnostic], list[Diagnostic]]:
+    """Schemas, configuration and policies of `tree`: the judges, config problems, and policy problems."""
     try:
         bundled = bundled_schema_files()
         schemas = build_schema_set(bundled)
-        config, diagnostics = load_config(tree, schemas)
-        folder = root / (config.schemas or "schemas")
-        if (folder / "model.schema.json").is_file() or config.schemas:
-            if not folder.is_dir():
-                raise UserError(f"assay.yaml names schema folder '{config.schemas}', which does not exist")
-            schemas = build_schema_set({**bundled, **directory_schema_files(folder)})
+        config, config_problems = load_config(tree, schemas)
+        overrides = _schema_overrides(tree, config)
+        if overrides:
+            schemas = build_schema_set({**bundled, **overrides})
     except SchemaSetError as error:
         raise UserError(f"schema: {error}") from error
-    return tree, config, schemas, diagnostics
+    policies, policy_problems = load_policy_set(tree, config.policies, schemas, config.parameters, config.limits)
+    return Judges(schemas, config, policies), config_problems, policy_problems
 
 
 def select_files(root: Path, tree: WorktreeTree, config: Config, paths: tuple[Path, ...]) -> list[str]:

@@ -1,0 +1,139 @@
+"""A FileTree over a git commit, read from git objects without a checkout.
+
+One `git ls-tree` lists the commit's files and sizes; one long-lived
+`git cat-file --batch` process reads every blob asked for, so reading a thousand
+files costs two processes, not a thousand.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+from typing import IO
+
+from assay.load.source import DEFAULT_LIMITS, Limits, SourceError, SourceFile, file_diagnostic
+
+
+class GitError(Exception):
+    """git failed, or the ref does not name a commit."""
+
+
+def run_git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
+    done = subprocess.run(["git", *args], cwd=root, input=stdin, capture_output=True, check=False)
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip() or f"git {' '.join(args)} failed"
+        raise GitError(message)
+    return done.stdout
+
+
+def resolve_commit(root: Path, ref: str) -> str:
+    """The commit id `ref` names; GitError when it names none."""
+    if ref.startswith("-"):
+        raise GitError(f"'{ref}' is not a git ref")
+    try:
+        return run_git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}").decode().strip()
+    except GitError:
+        raise GitError(f"'{ref}' does not name a commit in {root}") from None
+
+
+@lru_cache(maxsize=256)
+def glob_pattern(pattern: str) -> re.Pattern[str]:
+    """A regex for a glob where `*` stays within one folder and `**/` spans any number."""
+    out = []
+    index = 0
+    while index < len(pattern):
+        if pattern.startswith("**/", index):
+            out.append("(?:.*/)?")
+            index += 3
+        elif pattern[index] == "*":
+            out.append("[^/]*")
+            index += 1
+        elif pattern[index] == "?":
+            out.append("[^/]")
+            index += 1
+        else:
+            out.append(re.escape(pattern[index]))
+            index += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+class GitTree:
+    """The files of one commit."""
+
+    def __init__(self, root: Path, ref: str) -> None:
+        self.root = root
+        self.ref = ref
+        self.commit = resolve_commit(root, ref)
+        self._entries = self._list()
+        self._reader: subprocess.Popen[bytes] | None = None
+
+    def _list(self) -> dict[str, tuple[str, str, int]]:
+        entries = {}
+        for record in run_git(self.root, "ls-tree", "-r", "-l", "-z", "--full-tree", self.commit).split(b"\0"):
+            if not record:
+                continue
+            meta, path = record.split(b"\t", 1)
+            mode, kind, oid, size = meta.split()
+            if kind == b"blob":
+                entries[path.decode("utf-8", "surrogateescape")] = (mode.decode(), oid.decode(), int(size))
+        return entries
+
+    def glob(self, pattern: str) -> list[str]:
+        regex = glob_pattern(pattern)
+        return sorted(path for path in self._entries if regex.match(path))
+
+    def exists(self, path: str) -> bool:
+        return path in self._entries
+
+    def blob_id(self, path: str) -> str:
+        return self._entries[path][1]
+
+    def read(self, path: str, limits: Limits = DEFAULT_LIMITS) -> SourceFile:
+        if path not in self._entries:
+            raise SourceError(file_diagnostic("Y012", path, f"{path} does not exist at {self.ref}"))
+        mode, oid, size = self._entries[path]
+        if mode == "120000":
+            raise SourceError(file_diagnostic("Y010", path, f"refusing to read {path} at {self.ref}: it is a symbolic link"))
+        if size > limits.max_bytes:
+            raise SourceError(file_diagnostic("Y001", path, f"file is {size:,} bytes, over the limit of {limits.max_bytes:,} bytes"))
+        return SourceFile(path, self._cat(oid, size))
+
+    def _cat(self, oid: str, size: int) -> bytes:
+        if self._reader is None:
+            self._reader = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.root, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        stdin, stdout = self._reader.stdin, self._reader.stdout
+        assert stdin is not None and stdout is not None
+        stdin.write(oid.encode() + b"\n")
+        stdin.flush()
+        header = stdout.readline().split()
+        if len(header) != 3 or int(header[2]) != size:
+            raise GitError(f"git cat-file gave an unexpected answer for {oid}: {header!r}")
+        content = _read_exactly(stdout, size)
+        stdout.read(1)
+        return content
+
+    def close(self) -> None:
+        if self._reader is not None:
+            assert self._reader.stdin is not None
+            self._reader.stdin.close()
+            self._reader.wait()
+            self._reader = None
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
+
+
+def _read_exactly(stream: IO[bytes], size: int) -> bytes:
+    chunks = []
+    remaining = size
+    while remaining:
+        chunk = stream.read(remaining)
+        if not chunk:
+            raise GitError("git cat-file ended early")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)

@@ -1,0 +1,45 @@
+"""The CEL environment rules run in: common-expression-language (the Rust CEL interpreter's
+Python binding), compiled once per rule, with two functions CEL lacks for our data."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+import cel
+
+
+class CelError(Exception):
+    """A CEL expression that does not compile, or fails while it runs."""
+
+
+def compile_expression(source: str) -> Any:
+    try:
+        return cel.compile(source)
+    except (ValueError, RuntimeError) as error:
+        raise CelError(str(error).strip()) from error
+
+
+def _lower(text: str) -> str:
+    return text.lower()
+
+
+def _days_between(start: str, end: str) -> int:
+    """Whole days from `start` to `end`, both YYYY-MM-DD."""
+    return (datetime.date.fromisoformat(end) - datetime.date.fromisoformat(start)).days
+
+
+def new_context(variables: Mapping[str, Any]) -> Any:
+    """A CEL context with `variables` and assay's functions (lower, daysBetween)."""
+    context = cel.Context(dict(variables))
+    context.add_function("lower", _lower)
+    context.add_function("daysBetween", _days_between)
+    return context
+
+
+def execute(program: Any, context: Any) -> Any:
+    try:
+        return program.execute(context)
+    except Exception as error:
+        raise CelError(f"{type(error).__name__}: {error}".strip()) from error

@@ -1,0 +1,135 @@
+"""Compile policy bundles: documents in, CompiledRules out, each CEL expression and template once.
+
+A rule that does not compile becomes a diagnostic at its own file and line, and the
+other rules still run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import jinja2
+import jinja2.sandbox
+
+from assay.diagnostics import Diagnostic, Location, Severity
+from assay.load import Document
+from assay.policy.cel_env import CelError, compile_expression
+from assay.policy.model import CompiledRule, Match
+
+TEMPLATES = jinja2.sandbox.ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
+
+
+def policy_digest(sources: Mapping[str, bytes]) -> str:
+    """sha256 over the sorted paths and sha256 digests of the policy files."""
+    listing = {path: hashlib.sha256(content).hexdigest() for path, content in sorted(sources.items())}
+    return hashlib.sha256(json.dumps(listing, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def compile_bundles(
+    documents: Iterable[Document], overrides: Mapping[str, Mapping[str, Any]]
+) -> tuple[list[CompiledRule], list[Diagnostic]]:
+    """Compile every rule of every bundle; duplicates and compile errors become diagnostics."""
+    rules: list[CompiledRule] = []
+    diagnostics: list[Diagnostic] = []
+    seen: dict[str, Location] = {}
+    for document in documents:
+        for index, raw in enumerate(document.data.get("rules", [])):
+            pointer = f"/rules/{index}"
+            rule, problems = _compile_rule(document, pointer, raw, overrides.get(raw["id"], {}))
+            diagnostics.extend(problems)
+            if rule is None:
+                continue
+            if rule.id in seen:
+                first = seen[rule.id]
+                diagnostics.append(
+                    _at(document, f"{pointer}/id", "P005", f"rule id {rule.id} is already defined at {first.path}:{first.line}")
+                )
+                continue
+            seen[rule.id] = rule.location
+            rules.append(rule)
+    return rules, diagnostics
+
+
+def _at(document: Document, pointer: str, code: str, message: str, hint: str = "") -> Diagnostic:
+    line, column = document.source_map.locate(pointer)
+    return Diagnostic(code, Severity.ERROR, message, Location(document.path, line, column, pointer), hint)
+
+
+def _compile_rule(
+    document: Document, pointer: str, raw: Mapping[str, Any], overrides: Mapping[str, Any]
+) -> tuple[CompiledRule | None, list[Diagnostic]]:
+    problems: list[Diagnostic] = []
+    programs: dict[str, Any] = {}
+    for key in ("condition", "forEach"):
+        if key in raw:
+            programs[key] = _cel(document, f"{pointer}/{key}", raw[key], problems)
+    when = raw.get("match", {}).get("when")
+    programs["when"] = _cel(document, f"{pointer}/match/when", when, problems) if when else None
+    message = _template(document, f"{pointer}/message", raw["message"], problems)
+    target = _template(document, f"{pointer}/pointer", raw["pointer"], problems)
+    defaults = {name: spec["default"] for name, spec in raw.get("parameters", {}).items()}
+    for name in overrides:
+        if name not in defaults:
+            problems.append(
+                _at(
+                    document,
+                    f"{pointer}/parameters",
+                    "P004",
+                    f"assay.yaml sets parameter '{name}' of {raw['id']}, which has no such parameter",
+                )
+            )
+    if problems or message is None or target is None:
+        return None, problems
+    line, column = document.source_map.locate(pointer)
+    test_locations = tuple(Location(document.path, *document.source_map.locate(f"{pointer}/tests/{i}"), f"{pointer}/tests/{i}") for i in range(len(raw.get("tests", ()))))
+    return CompiledRule(
+        id=raw["id"],
+        title=raw["title"],
+        description=raw["description"],
+        severity=raw["severity"],
+        severity_in=raw.get("severityIn", {}),
+        references=tuple(raw["references"]),
+        match=_match(raw.get("match", {})),
+        parameters={**defaults, **{k: v for k, v in overrides.items() if k in defaults}},
+        defaults=defaults,
+        when=programs["when"],
+        for_each=programs.get("forEach"),
+        condition=programs["condition"],
+        message=message,
+        pointer=target,
+        fix=raw.get("fix", ""),
+        tests=tuple(raw.get("tests", ())),
+        location=Location(document.path, line, column, pointer),
+        test_locations=test_locations,
+    ), []
+
+
+def _cel(document: Document, pointer: str, source: str, problems: list[Diagnostic]) -> Any:
+    try:
+        return compile_expression(source)
+    except CelError as error:
+        problems.append(
+            _at(document, pointer, "P001", f"CEL expression does not compile: {error}", "see https://github.com/google/cel-spec")
+        )
+        return None
+
+
+def _template(document: Document, pointer: str, source: str, problems: list[Diagnostic]) -> jinja2.Template | None:
+    try:
+        return TEMPLATES.from_string(source)
+    except jinja2.TemplateSyntaxError as error:
+        problems.append(_at(document, pointer, "P002", f"template does not compile: {error.message}"))
+        return None
+
+
+def _match(raw: Mapping[str, Any]) -> Match:
+    return Match(
+        use_cases=tuple(raw.get("useCases", ())),
+        risk_tiers=tuple(raw.get("riskTiers", ())),
+        statuses=tuple(raw.get("statuses", ())),
+        jurisdictions=tuple(raw.get("jurisdictions", ())),
+        labels=raw.get("labels", {}),
+    )
