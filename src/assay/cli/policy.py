@@ -19,7 +19,11 @@ def policy_group() -> None:
 
 
 @policy_group.command("test")
-@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), help="Repository root. Default: the nearest folder above the current one with assay.yaml or .git.")
+@click.option(
+    "--repo",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Repository root. Default: the nearest folder at or above the current one with assay.yaml or .git.",
+)
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Report format.")
 @click.option("--rule", "only", multiple=True, metavar="ID", help="Test only this rule (repeatable).")
 def policy_test_command(repo: Path | None, output_format: str, only: tuple[str, ...]) -> int:
@@ -53,14 +57,25 @@ def _text(report: PolicyTestReport, rule_count: int) -> str:
     for rule, kind in report.uncovered:
         lines.append(f"coverage: {rule} has no passing '{kind}' case")
     passed = len(report.cases) - len(report.failed)
-    lines.append(f"{rule_count} rules, {len(report.cases)} cases: {passed} passed, {len(report.failed)} failed; {rule_count - len({r for r, _ in report.uncovered})}/{rule_count} rules fully covered")
+    covered = rule_count - len({rule for rule, _ in report.uncovered})
+    failed = len(report.failed)
+    cases = len(report.cases)
+    lines.append(f"{rule_count} rules, {cases} cases: {passed} passed, {failed} failed; {covered}/{rule_count} rules fully covered")
     return "\n".join(lines) + "\n"
 
 
 def _json(report: PolicyTestReport) -> str:
     data = {
         "cases": [
-            {"rule": c.rule, "name": c.name, "expect": c.expect, "passed": c.passed, "detail": c.detail, "file": c.location.path, "line": c.location.line}
+            {
+                "rule": c.rule,
+                "name": c.name,
+                "expect": c.expect,
+                "passed": c.passed,
+                "detail": c.detail,
+                "file": c.location.path,
+                "line": c.location.line,
+            }
             for c in report.cases
         ],
         "uncovered": [{"rule": rule, "missing": kind} for rule, kind in report.uncovered],

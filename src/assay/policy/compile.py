@@ -84,7 +84,8 @@ def _compile_rule(
     if problems or message is None or target is None:
         return None, problems
     line, column = document.source_map.locate(pointer)
-    test_locations = tuple(Location(document.path, *document.source_map.locate(f"{pointer}/tests/{i}"), f"{pointer}/tests/{i}") for i in range(len(raw.get("tests", ()))))
+    test_pointers = [f"{pointer}/tests/{i}" for i in range(len(raw.get("tests", ())))]
+    test_locations = tuple(Location(document.path, *document.source_map.locate(p), p) for p in test_pointers)
     return CompiledRule(
         id=raw["id"],
         title=raw["title"],
