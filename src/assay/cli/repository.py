@@ -70,11 +70,8 @@ def load_judges(tree: FileTree) -> tuple[Judges, list[Diagnostic], list[Diagnost
     """Schemas, configuration and policies of `tree`: the judges, config problems, and policy problems."""
     try:
         bundled = bundled_schema_files()
-        schemas = build_schema_set(bundled)
-        config, config_problems = load_config(tree, schemas)
-        overrides = _schema_overrides(tree, config)
-        if overrides:
-            schemas = build_schema_set({**bundled, **overrides})
+        config, config_problems = load_config(tree, build_schema_set({"config.schema.json": bundled["config.schema.json"]}))
+        schemas = build_schema_set({**bundled, **_schema_overrides(tree, config)})
     except SchemaSetError as error:
         raise UserError(f"schema: {error}") from error
     policies, policy_problems = load_policy_set(tree, config.policies, schemas, config.parameters, config.limits)

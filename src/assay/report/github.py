@@ -41,6 +41,9 @@ def _annotation(diagnostic: Diagnostic) -> str:
 
 def render_github(result: CheckResult, *, terminal: bool = False) -> str:
     lines = [_annotation(d) for d in result.diagnostics]
+    for change in result.impact or ():
+        message = f"proposed policies change this model's verdict: {change.before} -> {change.after}"
+        lines.append(f"::notice file={_escape_property(change.path)},title=policy impact::{_escape_data(message)}")
     errors, warnings = result.count(Severity.ERROR), result.count(Severity.WARNING)
     lines.append(f"assay: {len(result.files)} files checked, {errors} errors, {warnings} warnings, {result.waived_count} waived")
     return "\n".join(lines) + "\n"

@@ -44,8 +44,19 @@ def diagnostic_to_dict(diagnostic: Diagnostic) -> dict[str, Any]:
     return entry
 
 
+def impact_to_dict(change: Any) -> dict[str, Any]:
+    return {
+        "model": change.model,
+        "file": change.path,
+        "before": change.before,
+        "after": change.after,
+        "newlyDeniedBy": list(change.newly_denied_by),
+        "noLongerDeniedBy": list(change.no_longer_denied_by),
+    }
+
+
 def render_json(result: CheckResult, *, terminal: bool = False) -> str:
-    report = {
+    report: dict[str, Any] = {
         "version": REPORT_VERSION,
         "tool": {"name": "assay", "version": __version__},
         "summary": {
@@ -59,4 +70,8 @@ def render_json(result: CheckResult, *, terminal: bool = False) -> str:
         "files": list(result.files),
         "diagnostics": [diagnostic_to_dict(d) for d in result.diagnostics],
     }
+    if result.trusted_ref is not None:
+        report["trustedRef"] = result.trusted_ref
+    if result.impact is not None:
+        report["policyImpact"] = [impact_to_dict(change) for change in result.impact]
     return json.dumps(report, indent=2, ensure_ascii=False) + "\n"

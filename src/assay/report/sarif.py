@@ -9,6 +9,7 @@ from assay import __version__
 from assay.check import CheckResult
 from assay.diagnostics import Diagnostic, Severity
 from assay.diagnostics.codes import describe_code
+from assay.report.json_report import impact_to_dict
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/assay-dev/assay"
@@ -81,6 +82,11 @@ def render_sarif(result: CheckResult, *, terminal: bool = False) -> str:
             index[rule_id] = len(rules)
             rules.append(_rule(diagnostic))
         results.append(_result(diagnostic, index[rule_id]))
+    run_properties: dict[str, Any] = {}
+    if result.trusted_ref is not None:
+        run_properties["trustedRef"] = result.trusted_ref
+    if result.impact is not None:
+        run_properties["policyImpact"] = [impact_to_dict(change) for change in result.impact]
     log = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -90,6 +96,7 @@ def render_sarif(result: CheckResult, *, terminal: bool = False) -> str:
                 "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The repository root."}}},
                 "artifacts": [{"location": {"uri": path, "uriBaseId": "%SRCROOT%"}} for path in result.files],
                 "results": results,
+                **({"properties": run_properties} if run_properties else {}),
             }
         ],
     }

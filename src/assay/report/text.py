@@ -19,8 +19,26 @@ def render_text(result: CheckResult, *, terminal: bool = False) -> str:
             lines.append(f"    hint: {diagnostic.hint}")
         if diagnostic.waiver is not None:
             lines.append(f"    {_waiver_line(diagnostic)}")
+    lines.extend(impact_lines(result))
     lines.append(_summary(result))
     return "\n".join(lines) + "\n"
+
+
+def impact_lines(result: CheckResult) -> list[str]:
+    """The policy-impact section: models whose verdict the proposed policies would change."""
+    if result.impact is None:
+        return []
+    if not result.impact:
+        return [f"policy impact: the proposed policies change no model's verdict (judged with {result.trusted_ref})"]
+    lines = [f"policy impact: the proposed policies change {len(result.impact)} model(s) against {result.trusted_ref}:"]
+    for change in result.impact:
+        detail = []
+        if change.newly_denied_by:
+            detail.append("newly denied by " + ", ".join(change.newly_denied_by))
+        if change.no_longer_denied_by:
+            detail.append("no longer denied by " + ", ".join(change.no_longer_denied_by))
+        lines.append(f"  {change.path}: {change.before} -> {change.after} ({'; '.join(detail)})")
+    return lines
 
 
 def _where(diagnostic: Diagnostic) -> str:

@@ -9,6 +9,7 @@ network fetch.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
@@ -37,9 +38,29 @@ class CompiledSchema:
     fast: Any | None
 
     def iter_errors(self, instance: Any) -> Iterator[jsonschema.ValidationError]:
-        if self.fast is not None and self.fast.is_valid(instance):
-            return iter(())
-        return self.detailed.iter_errors(instance)
+        if self.fast is None:
+            yield from self.detailed.iter_errors(instance)
+            return
+        if self.fast.is_valid(instance):
+            return
+        errors = list(self.detailed.iter_errors(instance))
+        # The two can disagree where Python's regex differs from ECMA-262 (Python's `$`
+        # also matches before a final newline). The stricter answer wins: never pass silently.
+        yield from errors or _fast_errors(self.fast, instance)
+
+
+def _fast_errors(fast: Any, instance: Any) -> Iterator[jsonschema.ValidationError]:
+    """jsonschema-rs's own errors, in jsonschema's error type, for the reporters."""
+    for error in fast.iter_errors(instance):
+        keyword = str(error.schema_path[-1]) if error.schema_path else "schema"
+        yield jsonschema.ValidationError(
+            error.message,
+            validator=keyword,
+            path=list(error.instance_path),
+            instance=error.instance,
+            validator_value=getattr(error.kind, "pattern", None),
+            schema={},
+        )
 
 
 @dataclass(frozen=True)
@@ -80,6 +101,22 @@ def _has_external_ref(node: Any) -> bool:
     return False
 
 
+def _check_schema(filename: str, schema: Any) -> None:
+    """Refuse a schema that its metaschema rejects: jsonschema-rs answers fast, jsonschema explains."""
+    import jsonschema_rs
+
+    # jsonschema-rs raises for drafts it does not know; jsonschema then decides.
+    with contextlib.suppress(Exception):
+        if isinstance(schema, dict) and jsonschema_rs.meta.is_valid(schema):
+            return
+    try:
+        jsonschema.validators.validator_for(schema).check_schema(schema)
+    except jsonschema.SchemaError as error:
+        raise SchemaSetError(f"{filename}: not a valid JSON Schema: {error.message}") from error
+    if not isinstance(schema, dict):
+        raise SchemaSetError(f"{filename}: not a valid JSON Schema: not an object")
+
+
 def build_schema_set(files: Mapping[str, bytes]) -> SchemaSet:
     """Parse, check and register every `<name>.schema.json` in `files`."""
     schemas: dict[str, Mapping[str, Any]] = {}
@@ -94,10 +131,7 @@ def build_schema_set(files: Mapping[str, bytes]) -> SchemaSet:
             schema = json.loads(content)
         except (ValueError, UnicodeDecodeError) as error:
             raise SchemaSetError(f"{filename}: not valid JSON: {error}") from error
-        try:
-            jsonschema.validators.validator_for(schema).check_schema(schema)
-        except jsonschema.SchemaError as error:
-            raise SchemaSetError(f"{filename}: not a valid JSON Schema: {error.message}") from error
+        _check_schema(filename, schema)
         schemas[name] = schema
         digests[name] = hashlib.sha256(content).hexdigest()
         resource = referencing.Resource.from_contents(schema, default_specification=DRAFT202012)
