@@ -52,7 +52,7 @@ def test_quoted_word_is_not_flagged() -> None:
         ("a: [1\n", "Y003", 2, 1),
         ("? [a, b]\n: 1\n", "Y011", 1, 3),
         ("a: .nan\n", "Y013", 1, 4),
-        ("a: &x [*x]\n", "Y007", 1, 4),
+        ("a: &x [*x]\n", "Y003", 1, 8),
     ],
 )
 def test_refusals(text: str, code: str, line: int, column: int) -> None:

@@ -8,6 +8,7 @@ the same code (dbt-core's file-reader split).
 from __future__ import annotations
 
 import fnmatch
+import glob
 import os
 from pathlib import Path
 from typing import Protocol
@@ -36,8 +37,10 @@ class WorktreeTree:
         self.root = root
 
     def glob(self, pattern: str) -> list[str]:
-        found = {path.relative_to(self.root).as_posix() for path in self.root.glob(pattern) if path.is_file() or path.is_symlink()}
-        return sorted(found)
+        # glob.glob, not Path.glob: on Python 3.11 Path.glob drops dangling links, which would
+        # let a broken spec go unchecked instead of being reported.
+        found = glob.glob(pattern, root_dir=self.root, recursive=True)
+        return sorted(path for path in found if not os.path.isdir(self.root / path) or os.path.islink(self.root / path))
 
     def read(self, path: str, limits: Limits = DEFAULT_LIMITS) -> SourceFile:
         return read_worktree_file(self.root, path, limits)

@@ -67,7 +67,13 @@ def _type(error: ValidationError) -> tuple[str, str]:
     names = expected if isinstance(expected, list) else [expected]
     wanted = " or ".join("mapping" if n == "object" else "list" if n == "array" else str(n) for n in names)
     value = _actual(error)
-    got = f"a {type_name(value)}" if isinstance(value, dict | list) else f"{type_name(value)} {shown(value)}"
+    got = (
+        f"a {type_name(value)}"
+        if isinstance(value, dict | list)
+        else "nothing (null)"
+        if value is None
+        else f"{type_name(value)} {shown(value)}"
+    )
     message = f"expected {wanted}, got {got}"
     if isinstance(value, str) and value.lower() in _WORDS and "boolean" in names:
         return message, f"assay reads YAML 1.2, where '{value}' is a string: write {_WORDS[value.lower()]}"

@@ -10,8 +10,10 @@ network fetch.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -49,6 +51,34 @@ class CompiledSchema:
         yield from errors or _fast_errors(self.fast, instance)
 
 
+@functools.lru_cache(maxsize=512)
+def python_regex(pattern: str) -> re.Pattern[str]:
+    """An ECMA-262 pattern as a Python regex: `$` (outside a class, unescaped) means the very end."""
+    out, escaped, in_class = [], False, False
+    for char in pattern:
+        if escaped:
+            out.append(char)
+            escaped = False
+        elif char == "\\":
+            out.append(char)
+            escaped = True
+        elif char == "[":
+            in_class = True
+            out.append(char)
+        elif char == "]":
+            in_class = False
+            out.append(char)
+        else:
+            out.append(r"\Z" if char == "$" and not in_class else char)
+    return re.compile("".join(out))
+
+
+def ecma_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[jsonschema.ValidationError]:
+    """The `pattern` keyword with JSON Schema's (ECMA-262) meaning of `$`, where Python's differs."""
+    if validator.is_type(instance, "string") and not python_regex(pattern).search(instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
 def _fast_errors(fast: Any, instance: Any) -> Iterator[jsonschema.ValidationError]:
     """jsonschema-rs's own errors, in jsonschema's error type, for the reporters."""
     for error in fast.iter_errors(instance):
@@ -76,7 +106,8 @@ class SchemaSet:
         """The compiled schema `name`, compiled once per set."""
         if name not in self._compiled:
             schema = self.schemas[name]
-            cls = jsonschema.validators.validator_for(schema)
+            extend: Any = jsonschema.validators.extend
+            cls = extend(jsonschema.validators.validator_for(schema), {"pattern": ecma_pattern})
             self._compiled[name] = CompiledSchema(cls(schema, registry=self.registry), _fast_validator(schema))
         return self._compiled[name]
 

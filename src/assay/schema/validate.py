@@ -9,6 +9,7 @@ property names the nearest valid one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -123,8 +124,19 @@ def _diagnostics_for(document: Document, error: ValidationError) -> Iterator[Dia
         missing = _missing_property(error)
         target = join_pointer(pointer, missing) if missing else pointer
         line, column = document.source_map.locate(pointer, key=True)
-        message, hint = describe_error(error)
+        message, hint = (f"missing required property '{missing}'", f"add '{missing}:' here") if missing else describe_error(error)
         yield Diagnostic(code, Severity.ERROR, message, Location(document.path, line, column, target), hint)
+        return
+    if error.validator == "pattern" and "propertyNames" in error.schema_path:
+        key = join_pointer(pointer, str(error.instance))
+        line, column = document.source_map.locate(key, key=True)
+        yield Diagnostic(
+            code,
+            Severity.ERROR,
+            f"invalid key '{error.instance}'",
+            Location(document.path, line, column, key),
+            f"keys must match {error.validator_value}",
+        )
         return
     line, column = document.source_map.locate(pointer)
     message, hint = describe_error(error)
@@ -132,12 +144,9 @@ def _diagnostics_for(document: Document, error: ValidationError) -> Iterator[Dia
 
 
 def _missing_property(error: ValidationError) -> str:
-    instance, required = error.instance, error.validator_value
-    if isinstance(instance, dict) and isinstance(required, list):
-        for name in required:
-            if name not in instance:
-                return str(name)
-    return ""
+    """The one property this `required` error is about (jsonschema raises one error per missing name)."""
+    match = re.match(r"^'(.*)' is a required property$", error.message)
+    return match.group(1) if match else ""
 
 
 def _unknown_properties(document: Document, error: ValidationError, pointer: str, code: str) -> Iterator[Diagnostic]:

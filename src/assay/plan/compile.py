@@ -1,0 +1,71 @@
+"""compile_plan: a validated spec and its context in, a Plan out. Pure: no I/O, no clock.
+
+The plan pins every input (the spec's blob and sha256, data digests, the policy
+digest, assay's version), embeds the spec with every default written out, and adds
+what compiling derives: the training steps, the deployment order, cost estimates.
+Its digest is the sha256 of its RFC 8785 canonical bytes, so the same inputs give
+the same bytes on every machine and in every process.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assay.plan.canonical import canonical_bytes, canonical_digest
+from assay.plan.cost import serving_cost, training_cost
+from assay.plan.model import PLAN_API_VERSION, CompiledPlan, PlanContext
+from assay.plan.normalize import normalize_spec
+from assay.plan.steps import training_steps
+
+
+def _data_inputs(spec: dict[str, Any]) -> dict[str, Any]:
+    inputs = {}
+    for name in ("train", "outOfTime"):
+        source = spec["data"].get(name)
+        if source:
+            inputs[name] = {key: source[key] for key in ("uri", "format", "sha256", "window", "rows") if key in source}
+    return inputs
+
+
+def _deployment(spec: dict[str, Any], context: PlanContext) -> dict[str, Any]:
+    deployment = spec.get("deployment")
+    if not deployment:
+        return {"target": "local", "environments": []}
+    environments = []
+    for order, environment in enumerate(deployment["environments"], start=1):
+        requires = environment.get("requires", {})
+        environments.append(
+            {
+                "name": environment["name"],
+                "order": order,
+                "strategy": environment["strategy"],
+                "resources": environment["resources"],
+                "approvals": requires.get("approvals", []),
+                "evidence": sorted(requires.get("evidence", [])),
+                "cost": serving_cost(environment["resources"], context.prices),
+            }
+        )
+    total = round(sum(e["cost"]["monthlyUsd"] for e in environments), 2)
+    return {"target": deployment["target"], "environments": environments, "monthlyUsd": total}
+
+
+def compile_plan(spec: dict[str, Any], context: PlanContext) -> CompiledPlan:
+    """The plan of one schema-valid spec."""
+    normalized = normalize_spec(spec)
+    name = normalized["metadata"]["name"]
+    plan = {
+        "apiVersion": PLAN_API_VERSION,
+        "kind": "Plan",
+        "model": name,
+        "version": normalized["metadata"]["version"],
+        "inputs": {
+            "spec": {"path": context.spec_path, "blob": context.spec_blob, "sha256": context.spec_sha256},
+            "data": _data_inputs(normalized),
+            "policies": {"digest": context.policy_digest},
+            "assay": {"version": context.assay_version},
+        },
+        "spec": normalized,
+        "training": {"steps": training_steps(name, normalized), "cost": training_cost(normalized, context.prices)},
+        "deployment": _deployment(normalized, context),
+    }
+    return CompiledPlan(name, plan, canonical_bytes(plan), canonical_digest(plan))
