@@ -17,6 +17,7 @@ import click
 
 from assay import __version__
 from assay.cli.check import check_command
+from assay.cli.plan import plan_command
 from assay.cli.policy import policy_group
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -36,6 +37,7 @@ def cli() -> None:
 
 
 cli.add_command(check_command)
+cli.add_command(plan_command)
 cli.add_command(policy_group)
 
 

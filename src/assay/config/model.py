@@ -9,6 +9,7 @@ from typing import Any
 from assay.diagnostics import Diagnostic
 from assay.load import Limits, SourceError, parse_document
 from assay.load.tree import FileTree
+from assay.plan.model import Prices
 from assay.schema import SchemaSet, validate_document
 
 CONFIG_FILE = "assay.yaml"
@@ -26,6 +27,7 @@ class Config:
     limits: Limits = field(default_factory=Limits)
     parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     waiver_horizon_days: int = 180
+    prices: Prices = field(default_factory=Prices)
 
 
 def load_config(tree: FileTree, schemas: SchemaSet) -> tuple[Config, list[Diagnostic]]:
@@ -61,4 +63,18 @@ def _config_from(data: Mapping[str, Any]) -> Config:
         ),
         parameters=data.get("parameters", {}),
         waiver_horizon_days=data.get("waivers", {}).get("maxHorizonDays", 180),
+        prices=_prices(data.get("prices", {})),
+    )
+
+
+def _prices(data: Mapping[str, Any]) -> Prices:
+    defaults = Prices()
+    return Prices(
+        cpu_hour=data.get("cpuHour", defaults.cpu_hour),
+        memory_gib_hour=data.get("memoryGiBHour", defaults.memory_gib_hour),
+        instance_hour=data.get("instanceHour", {}),
+        hours_per_month=data.get("hoursPerMonth", defaults.hours_per_month),
+        training_core_seconds_per_million_cells=data.get(
+            "trainingCoreSecondsPerMillionCells", defaults.training_core_seconds_per_million_cells
+        ),
     )
