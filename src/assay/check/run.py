@@ -7,7 +7,7 @@ diagnostics, and the result lists every file and every diagnostic in a stable or
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -54,13 +54,25 @@ def check_document(document: Document, schemas: SchemaSet) -> list[Diagnostic]:
     return diagnostics
 
 
-def judge_model(document: Document, policies: PolicySet, context: EvaluationContext) -> tuple[list[Diagnostic], set[int]]:
-    """Policy findings of one schema-valid model spec, with waivers applied."""
-    verdicts = judge(policies.rules, document.data, context)
+def judge_model(
+    document: Document, policies: PolicySet, context: EvaluationContext, plan: Mapping[str, Any] | None = None
+) -> tuple[list[Diagnostic], set[int]]:
+    """Policy findings of one schema-valid model spec (and its plan, for rules over plans), with waivers applied."""
+    verdicts = judge(policies.rules, document.data, context, plan=plan)
     findings = verdicts_to_diagnostics(verdicts, document.path, document.source_map)
     name = document.data["metadata"]["name"]
     today = datetime.date.fromisoformat(context.today)
     return apply_waivers(findings, name, policies.waivers, today, context.waiver_horizon_days)
+
+
+def plan_of(document: Document, judges: Judges) -> Mapping[str, Any]:
+    """The compiled plan of a schema-valid spec, for rules that judge plans."""
+    from assay import __version__
+    from assay.plan import PlanContext, compile_plan
+
+    source = document.source
+    context = PlanContext(source.path, source.blob_id, source.sha256, judges.policies.digest, __version__, judges.config.prices)
+    return compile_plan(document.data, context).data
 
 
 def load_documents(tree: FileTree, paths: Iterable[str], limits: Limits) -> tuple[list[Document], list[Diagnostic]]:
@@ -94,7 +106,8 @@ def check_files(tree: FileTree, paths: Iterable[str], judges: Judges, context: E
         problems = check_document(document, judges.schemas)
         diagnostics.extend(problems)
         if is_model(document) and not any(d.blocking for d in problems):
-            findings, matched = judge_model(document, judges.policies, context)
+            plan = plan_of(document, judges) if any(rule.reads_plan for rule in judges.policies.rules) else None
+            findings, matched = judge_model(document, judges.policies, context, plan)
             diagnostics.extend(findings)
             used |= matched
             judged[document.data["metadata"]["name"]] = document

@@ -53,11 +53,13 @@ def _days_between(start: str, end: str) -> int:
     return (datetime.date.fromisoformat(end) - datetime.date.fromisoformat(start)).days
 
 
-def new_context(variables: Mapping[str, Any]) -> Any:
-    """A CEL context with `variables` and assay's functions (lower, daysBetween)."""
+def new_context(variables: Mapping[str, Any], models: frozenset[str] = frozenset()) -> Any:
+    """A CEL context with `variables` and assay's functions: lower(s), daysBetween(a, b) and
+    hasModel(name), which answers from a set instead of converting every model name into CEL."""
     context = cel.Context(dict(variables))
     context.add_function("lower", _lower)
     context.add_function("daysBetween", _days_between)
+    context.add_function("hasModel", lambda name: name in models)
     return context
 
 

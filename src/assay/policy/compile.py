@@ -105,7 +105,15 @@ def _compile_rule(
         tests=tuple(raw.get("tests", ())),
         location=Location(document.path, line, column, pointer),
         test_locations=test_locations,
+        variables=frozenset(name for program in programs.values() if program is not None for name in _variables(program)),
     ), []
+
+
+def _variables(program: Any) -> list[str]:
+    try:
+        return list(program.variables())
+    except Exception:  # an older binding without introspection: assume it may read anything
+        return ["spec", "plan", "models", "params", "today"]
 
 
 def _cel(document: Document, pointer: str, source: str, problems: list[Diagnostic]) -> Any:

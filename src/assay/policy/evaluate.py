@@ -53,7 +53,9 @@ def applies(rule: CompiledRule, spec: Mapping[str, Any], context: EvaluationCont
         return False
     if rule.when is None:
         return True
-    cel_context = new_context({"spec": spec, "today": context.today, "models": list(context.models), "params": dict(parameters)})
+    cel_context = new_context(
+        {"spec": spec, "today": context.today, "models": list(context.models), "params": dict(parameters)}, frozenset(context.models)
+    )
     return execute(rule.when, cel_context) is True
 
 
@@ -62,9 +64,16 @@ def judge(
     spec: Mapping[str, Any],
     context: EvaluationContext,
     params: Mapping[str, Mapping[str, Any]] | None = None,
+    plan: Mapping[str, Any] | None = None,
 ) -> list[Verdict]:
-    """Every failing item of every applicable rule. `params` replaces a rule's parameters by rule id."""
-    cel_context = new_context({"spec": spec, "today": context.today, "models": list(context.models)})
+    """Every failing item of every applicable rule. `params` replaces a rule's parameters by rule id;
+    `plan` is the compiled plan, for rules that read it."""
+    rules = list(rules)
+    variables: dict[str, Any] = {"spec": spec, "plan": dict(plan or {}), "today": context.today}
+    if any("models" in rule.variables for rule in rules):
+        # Converting every model name into CEL costs O(models) per spec: only for rules that ask.
+        variables["models"] = list(context.models)
+    cel_context = new_context(variables, frozenset(context.models))
     jurisdictions = tuple(spec.get("metadata", {}).get("jurisdictions", ()))
     verdicts: list[Verdict] = []
     for rule in rules:

@@ -46,6 +46,11 @@ class CompiledRule:
     tests: tuple[Mapping[str, Any], ...]
     location: Location
     test_locations: tuple[Location, ...] = ()
+    variables: frozenset[str] = frozenset({"spec", "plan", "models", "params", "today"})
+
+    @property
+    def reads_plan(self) -> bool:
+        return "plan" in self.variables
 
     @property
     def info(self) -> RuleInfo:
