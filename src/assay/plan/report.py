@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from assay.plan.diff import ModelDiff, PlanChange
 from assay.plan.model import CompiledPlan
+
+if TYPE_CHECKING:
+    from assay.plan.diff import ModelDiff, PlanChange
 
 DIFF_VERSION = "assay.plan-diff/v1"
 
