@@ -12,6 +12,8 @@ def escape_token(token: str | int) -> str:
 
 
 def join_pointer(pointer: str, token: str | int) -> str:
+    if isinstance(token, int) or ("~" not in token and "/" not in token):
+        return f"{pointer}/{token}"
     return f"{pointer}/{escape_token(token)}"
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -46,6 +47,26 @@ for _tag, _pattern, _first in (
     CoreSchemaResolver.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
 
 
+# Implicit resolvers by the scalar's first character ('' for the empty scalar).
+_IMPLICIT: dict[str, list[tuple[str, re.Pattern[str]]]] = {
+    key: [(tag, regexp) for tag, regexp in resolvers]
+    for key, resolvers in CoreSchemaResolver.yaml_implicit_resolvers.items()
+    if key is not None
+}
+
+
+def resolve_scalar(value: str, implicit: tuple[bool, bool], tag: str | None) -> str:
+    """The YAML 1.2 core-schema tag of a scalar: explicit tag, else quoted means string, else by pattern."""
+    if tag is not None:
+        return STR if tag == "!" else tag
+    if not implicit[0]:
+        return STR
+    for candidate, regexp in _IMPLICIT.get(value[:1], ()):
+        if regexp.match(value):
+            return candidate
+    return STR
+
+
 class EventParser(CParser, CoreSchemaResolver):
     def __init__(self, stream: str) -> None:
         CParser.__init__(self, stream)
@@ -77,16 +98,18 @@ class EventBuilder:
         self._aliases = 0
         self._size = 0
 
-    def _next(self) -> Any:
+        self._next: Callable[[], Any] = parser.get_event
+
+    def build(self) -> Any:
+        """The document's data; Refusal for an empty stream, several documents, bad syntax or any limit."""
         try:
-            return self.parser.get_event()
+            return self._build()
         except yaml.MarkedYAMLError as error:
             problem = error.problem or "invalid YAML"
             context = f" {error.context}" if error.context else ""
             raise Refusal("Y003", f"YAML syntax error: {problem}{context}", error.problem_mark or error.context_mark) from error
 
-    def build(self) -> Any:
-        """The document's data; Refusal for an empty stream, several documents or any limit."""
+    def _build(self) -> Any:
         self._next()  # StreamStart
         event = self._next()
         if isinstance(event, yaml.StreamEndEvent):
@@ -170,7 +193,7 @@ class EventBuilder:
         while not isinstance(key_event := self._next(), yaml.MappingEndEvent):
             if not isinstance(key_event, yaml.ScalarEvent):
                 raise Refusal("Y011", "mapping key is not a scalar", key_event.start_mark, "keys must be plain strings")
-            _require_scalar_tag(self._resolve(key_event), key_event)
+            _require_scalar_tag(resolve_scalar(key_event.value, key_event.implicit, key_event.tag), key_event)
             key = key_event.value
             child = join_pointer(pointer, key)
             if key in result:
@@ -186,16 +209,10 @@ class EventBuilder:
             size += value_size
         return result, size
 
-    def _resolve(self, event: Any) -> str:
-        if event.tag in (None, "!"):
-            resolve: Any = self.parser.resolve
-            return str(resolve(yaml.ScalarNode, event.value, event.implicit)) if event.tag is None else STR
-        return str(event.tag)
-
     def _scalar(self, event: Any, pointer: str) -> Any:
-        tag = self._resolve(event)
-        _require_scalar_tag(tag, event)
         value: str = event.value
+        tag = resolve_scalar(value, event.implicit, event.tag)
+        _require_scalar_tag(tag, event)
         if tag == STR:
             if not event.style and event.tag is None and _WORD_BOOLEANS.match(value):
                 self.word_booleans.append(pointer)
