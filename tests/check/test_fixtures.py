@@ -57,7 +57,7 @@ class Fixture:
 
     @property
     def rel(self) -> str:
-        return self.path.relative_to(REPO).as_posix()
+        return self.path.relative_to(FIXTURES).as_posix()
 
     @property
     def expects_error(self) -> bool:
@@ -93,7 +93,7 @@ def _param(fixture: Fixture) -> Any:
     return pytest.param(fixture, id=fixture.path.relative_to(FIXTURES).as_posix(), marks=marks)
 
 
-def run_check(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+def run_check(*args: str, cwd: Path = FIXTURES) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "assay", "check", "--format", "json", *args],
         cwd=cwd,
@@ -116,7 +116,7 @@ def report_of(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:
 @cache
 def batch(folder: str, *rels: str) -> tuple[int, dict[str, Any]]:
     """One `assay check` over many fixtures; its exit code and JSON report."""
-    done = run_check("--repo", str(REPO), "--as-of", AS_OF, *rels)
+    done = run_check("--repo", str(FIXTURES), "--as-of", AS_OF, *rels)
     return done.returncode, report_of(done)
 
 
@@ -192,10 +192,10 @@ def test_warnings_alone_exit_0() -> None:
 
 def test_one_run_over_the_folder_reports_every_file() -> None:
     """`assay check <folder>`: one bad file never hides another."""
-    done = run_check("--repo", str(REPO), "--as-of", AS_OF, INVALID_DIR.relative_to(REPO).as_posix())
+    done = run_check("--repo", str(FIXTURES), "--as-of", AS_OF, INVALID_DIR.relative_to(FIXTURES).as_posix())
     assert done.returncode == 1
     report = report_of(done)
-    prefix = INVALID_DIR.relative_to(REPO).as_posix() + "/"
+    prefix = INVALID_DIR.relative_to(FIXTURES).as_posix() + "/"
     assert sorted(f for f in report["files"] if f.startswith(prefix)) == sorted(f.rel for f in INVALID)
     silent = [f.rel for f in INVALID if not f.bug and not diagnostics_for(report, f.rel)]
     assert silent == []

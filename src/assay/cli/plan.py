@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from assay.diagnostics import Diagnostic, sort_key
 from assay.output import write_atomic
 from assay.plan.report import render_plans_json, render_plans_markdown, render_plans_text
 from assay.report import REPORTERS
+from assay.targets import render_targets
 
 PLAN_RENDERERS: dict[str, Callable[..., str]] = {"text": render_plans_text, "json": render_plans_json, "markdown": render_plans_markdown}
 
@@ -118,14 +118,10 @@ def _selected(paths: list[str], names: tuple[str, ...]) -> list[str]:
 
 
 def rendered_files(model: PlannedModel) -> dict[str, bytes]:
-    """plan.json (pretty, sorted keys) and, where assay.targets is present, the target manifests."""
+    """plan.json (pretty, sorted keys), its digest, and the target manifests."""
     files = {"plan.json": (json.dumps(model.plan.data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()}
     files["plan.digest"] = (model.plan.digest + "\n").encode()
-    try:
-        targets = importlib.import_module("assay.targets")
-    except ImportError:  # pragma: no cover - until the targets package lands
-        return files
-    for name, text in targets.render_targets(model.plan.data, model.plan.digest).items():
+    for name, text in render_targets(model.plan.data, model.plan.digest).items():
         files[name] = text.encode()
     return files
 

@@ -108,7 +108,7 @@ def _judge_rule(
                 raise CelError(f"condition gave {type(outcome).__name__} {outcome!r}, not a boolean")
             if not outcome:
                 scope = {**variables, "item": item, "index": index}
-                yield Verdict(rule, _render(rule.message, scope), _render(rule.pointer, scope), severity)
+                yield Verdict(rule, _render(rule.message, scope), rule.pointer.render(**scope).strip(), severity)
     except (CelError, jinja2.TemplateError) as error:
         yield Verdict(rule, f"rule {rule.id} could not be evaluated: {error}", "", "error")
 

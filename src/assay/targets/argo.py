@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from assay.targets.identity import Identity, k8s_annotations, k8s_labels, runtime_environment
+from assay.targets.identity import DIGEST_LABEL, Identity, k8s_annotations, k8s_labels, runtime_environment
 from assay.targets.naming import content_key, has_scheme, shorten, split_bucket
 from assay.targets.steps import Artifact, Step, sources, training_steps
 
@@ -41,7 +41,7 @@ def _spec(plan: Mapping[str, Any], identity: Identity, steps: list[Step]) -> dic
     return {
         "entrypoint": ENTRYPOINT,
         "arguments": arguments,
-        "podMetadata": {"labels": k8s_labels(identity), "annotations": {"assay.dev/plan-digest": identity.digest}},
+        "podMetadata": {"labels": k8s_labels(identity), "annotations": {DIGEST_LABEL: identity.digest}},
         "securityContext": {"runAsNonRoot": True},
         "templates": [dag, *(_container_template(step, identity) for step in steps)],
     }

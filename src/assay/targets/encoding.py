@@ -11,6 +11,7 @@ import json
 import re
 from typing import Any
 
+import jinja2
 import yaml
 
 
@@ -31,12 +32,34 @@ class _ManifestDumper(yaml.SafeDumper):
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    plain = bool(_PLAIN.match(value)) and value.lower() not in _RESERVED
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=None if plain else '"')
+    # Several lines read best as a literal block; the emitter itself falls back to
+    # double quotes when a block could not hold the text exactly.
+    if "\n" in value.rstrip("\n"):
+        style = "|"
+    elif _PLAIN.match(value) and value.lower() not in _RESERVED:
+        style = None
+    else:
+        style = '"'
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
 _ManifestDumper.add_representer(str, _represent_str)
 _ManifestDumper.add_representer(Encoded, _represent_str)
+
+
+def _refuse(value: object) -> Any:
+    """Name what cannot be encoded; an undefined name raises its own StrictUndefined error."""
+    if isinstance(value, jinja2.Undefined):
+        str(value)  # StrictUndefined raises UndefinedError, naming the missing variable.
+        raise jinja2.UndefinedError("an undefined value cannot be rendered")
+    raise TypeError(f"cannot encode a {type(value).__name__}")
+
+
+def _represent_other(dumper: yaml.SafeDumper, value: object) -> yaml.Node:
+    return _refuse(value)  # type: ignore[no-any-return]
+
+
+_ManifestDumper.add_multi_representer(object, _represent_other)
 
 
 def _nest(text: str, columns: int) -> str:
@@ -46,7 +69,7 @@ def _nest(text: str, columns: int) -> str:
 
 def tojson(value: Any, indent: int | None = None, nest: int = 0) -> Encoded:
     """JSON (ASCII only, no NaN); with `nest`, lines after the first are indented by that many columns."""
-    text = json.dumps(value, indent=indent, ensure_ascii=True, allow_nan=False)
+    text = json.dumps(value, indent=indent, ensure_ascii=True, allow_nan=False, default=_refuse)
     return Encoded(text.replace("\n", "\n" + " " * nest) if nest else text)
 
 

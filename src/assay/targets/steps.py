@@ -47,12 +47,12 @@ class Step:
 def training_steps(plan: Mapping[str, Any]) -> list[Step]:
     """The plan's steps with every input resolved to its producer."""
     producer: dict[str, str] = {}
-    steps = []
+    steps: list[Step] = []
     for raw in plan["training"]["steps"]:
         inputs = tuple(_input(path, producer, raw["name"]) for path in raw["inputs"])
         outputs = tuple(Artifact(path, artifact_name(path), raw["name"]) for path in raw["outputs"])
         step = Step(raw["name"], inputs, outputs, tuple(raw["dependsOn"]), tuple(raw["command"]))
-        _check(step)
+        _check(step, [earlier.name for earlier in steps])
         steps.append(step)
         producer.update(dict.fromkeys(raw["outputs"], raw["name"]))
     return steps
@@ -85,7 +85,9 @@ def _input(path: str, producer: Mapping[str, str], step: str) -> Artifact:
     return Artifact(path, artifact_name(path), producer[path])
 
 
-def _check(step: Step) -> None:
+def _check(step: Step, earlier: list[str]) -> None:
+    if unknown := sorted(set(step.depends_on) - set(earlier)):
+        raise ValueError(f"step {step.name!r} depends on {unknown}, which are not earlier steps")
     producers = {artifact.producer for artifact in step.inputs if artifact.producer is not None}
     if not producers <= set(step.depends_on):
         raise ValueError(f"step {step.name!r} reads outputs of {sorted(producers - set(step.depends_on))} without depending on them")
