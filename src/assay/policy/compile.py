@@ -94,7 +94,7 @@ def _compile_rule(
         severity_in=raw.get("severityIn", {}),
         references=tuple(raw["references"]),
         match=_match(raw.get("match", {})),
-        parameters={**defaults, **{k: v for k, v in overrides.items() if k in defaults}},
+        parameters={**defaults, **{k: _merged(defaults[k], v) for k, v in overrides.items() if k in defaults}},
         defaults=defaults,
         when=programs["when"],
         for_each=programs.get("forEach"),
@@ -107,6 +107,13 @@ def _compile_rule(
         test_locations=test_locations,
         variables=frozenset(name for program in programs.values() if program is not None for name in _variables(program)),
     ), []
+
+
+def _merged(default: Any, override: Any) -> Any:
+    """An override of a map parameter (e.g. one tier of minAuc) keeps the other keys' defaults."""
+    if isinstance(default, dict) and isinstance(override, dict):
+        return {**default, **override}
+    return override
 
 
 def _variables(program: Any) -> list[str]:

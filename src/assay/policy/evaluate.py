@@ -100,9 +100,9 @@ def _judge_rule(
             return
         items = _items(rule, cel_context)
         for index, item in items:
-            if item is not None:
-                cel_context.add_variable("item", item)
-                cel_context.add_variable("index", index)
+            # Bound for every item, null included, so nothing leaks from an earlier rule or item.
+            cel_context.add_variable("item", item)
+            cel_context.add_variable("index", index)
             outcome = execute(rule.condition, cel_context)
             if not isinstance(outcome, bool):
                 raise CelError(f"condition gave {type(outcome).__name__} {outcome!r}, not a boolean")
