@@ -15,7 +15,7 @@ from support import REPO_ROOT, SHARED_SCHEMAS, RunAssay, write_repo
 SPEC_RULES = {
     "INV-01", "INV-02", "INV-03", "VAL-01", "VAL-03", "VAL-05", "VAL-06", "DOC-01", "CHG-02", "MON-01", "REV-01",
     "PERF-01", "STAB-01", "FL-01", "FL-02", "FL-03", "FL-04", "FL-05", "AA-01", "AA-02", "REC-01", "MKT-01",
-    "PII-01", "PII-02", "PII-03", "AML-01", "SEC-01", "DEP-01", "CECL-01", "EU-01",
+    "PII-01", "PII-02", "PII-03", "AML-01", "SEC-01", "DEP-01", "CECL-01", "EU-01", "COST-01",
 }  # fmt: skip
 
 
@@ -76,3 +76,16 @@ def test_sarif_carries_rule_metadata_and_validates(run_assay: RunAssay, tmp_path
     assert result["level"] == "error"
     line = spec[: spec.index("- name: applicant_race")].count("\n") + 1
     assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == line
+
+
+def test_rules_judge_the_compiled_plan(run_assay: RunAssay, tmp_path: Path) -> None:
+    original = (REPO_ROOT / "models" / "consumer-credit-pd" / "model.yaml").read_text()
+    spec = original.replace('resources: {replicas: 3, cpu: "1", memory: 2Gi}', 'resources: {replicas: 300, cpu: "16", memory: 64Gi}')
+    assert spec != original
+    write_repo(tmp_path, {"models/consumer-credit-pd/model.yaml": spec})
+    shutil.copytree(REPO_ROOT / "policies", tmp_path / "policies")
+    done = run_assay("check", "--format", "json", "--as-of", "2026-11-29", cwd=tmp_path)
+    (finding,) = [d for d in json.loads(done.stdout)["diagnostics"] if d["code"] == "COST-01"]
+    assert finding["severity"] == "warning"
+    assert finding["line"] == spec[: spec.index("resources: {replicas: 300")].count("\n") + 1
+    assert "$242476.80 a month" in finding["message"]
