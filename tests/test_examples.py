@@ -12,7 +12,9 @@ from support import REPO_ROOT
 
 
 def test_generator_reproduces_the_shipped_data() -> None:
-    done = subprocess.run([sys.executable, "tools/generate_example_data.py", "--check"], cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "tools/generate_example_data.py", "--check"], cwd=REPO_ROOT, capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
