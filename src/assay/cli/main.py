@@ -19,6 +19,7 @@ from assay import __version__
 from assay.cli.check import check_command
 from assay.cli.plan import plan_command
 from assay.cli.policy import policy_group
+from assay.cli.run import run_command
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -39,6 +40,7 @@ def cli() -> None:
 cli.add_command(check_command)
 cli.add_command(plan_command)
 cli.add_command(policy_group)
+cli.add_command(run_command)
 
 
 def _write_crash_log() -> str:

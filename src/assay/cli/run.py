@@ -1,0 +1,165 @@
+"""`assay run`: execute models' training plans with scikit-learn, locally, resumably, reproducibly."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from assay.cli.errors import UserError
+from assay.cli.plan import fail
+from assay.cli.plan_sources import PlannedModel, model_of, plan_models, spec_paths
+from assay.cli.repository import choose_repository_root, load_judges, open_worktree
+from assay.plan import canonical_digest
+
+STEP_NAMES = ("load", "validate-data", "split", "fit", "evaluate", "fairness", "explain", "baseline", "package")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    models: tuple[str, ...]
+    repo: Path | None
+    plan_file: Path | None
+    step: str | None
+    inputs: Path | None
+    outputs: Path | None
+    output_format: str
+    quiet: bool
+
+
+@click.command("run")
+@click.argument("models", nargs=-1, required=True)
+@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), help="Repository root (default: found from the current folder).")
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A saved plan (plan.json from assay plan --out); refused when stale.",
+)
+@click.option(
+    "--step", type=click.Choice(STEP_NAMES), help="Run only this step, reading --in and writing --out (what each Argo task runs)."
+)
+@click.option("--in", "inputs", type=click.Path(file_okay=False, path_type=Path), help="With --step: the folder holding the step's inputs.")
+@click.option("--out", "outputs", type=click.Path(file_okay=False, path_type=Path), help="With --step: the folder the step writes to.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Summary format on standard output.",
+)
+@click.option("--quiet", is_flag=True, help="No progress on standard error (also quiet when standard error is not a terminal).")
+def run_command(
+    models: tuple[str, ...],
+    repo: Path | None,
+    plan_file: Path | None,
+    step: str | None,
+    inputs: Path | None,
+    outputs: Path | None,
+    output_format: str,
+    quiet: bool,
+) -> int:
+    """Train, evaluate, test fairness, explain, baseline and package each MODEL from its plan.
+
+    The plan is recomputed from the spec; with --plan, a saved plan whose digest
+    differs is refused as stale. Data is verified against the spec's sha256 before
+    anything is fitted; only allowlisted scikit-learn estimators are imported.
+    Outputs go to .assay/runs/<plan digest>/ and the content-addressed store
+    .assay/store/; a killed run resumes, and the same plan gives the same results.
+
+    \b
+    Exit codes: 0 all gates and fairness tests passed, 1 a gate or fairness test
+    failed or the run stopped (bad data, refused estimator), 2 usage or input error.
+    """
+    return execute_run(RunOptions(models, repo, plan_file, step, inputs, outputs, output_format, quiet))
+
+
+def execute_run(options: RunOptions) -> int:
+    if options.step and (options.inputs is None or options.outputs is None or len(options.models) != 1):
+        raise UserError("--step needs exactly one MODEL, --in and --out")
+    root = choose_repository_root(options.repo, (), Path.cwd())
+    worktree = open_worktree(root)
+    judges, config_problems, _ = load_judges(worktree)
+    paths = {model_of(path): path for path in spec_paths(worktree, judges)}
+    unknown = [name for name in options.models if name not in paths]
+    if unknown:
+        raise UserError(f"no such model: {', '.join(unknown)} (models: {', '.join(sorted(paths)) or 'none'})")
+    planned, problems = plan_models(worktree, [paths[name] for name in options.models], judges)
+    if problems or any(d.blocking for d in config_problems):
+        fail([*config_problems, *problems])
+        return 1
+    if options.plan_file is not None:
+        _refuse_stale(options.plan_file, planned)
+    if options.step:
+        return _one_step(root, planned[0], options, judges.config.data_roots)
+    return _all_steps(root, planned, options, judges.config.data_roots)
+
+
+def _refuse_stale(plan_file: Path, planned: list[PlannedModel]) -> None:
+    try:
+        saved = json.loads(plan_file.read_text())
+    except (OSError, ValueError) as error:
+        raise UserError(f"{plan_file}: not a readable plan ({error})") from error
+    digest = canonical_digest(saved)
+    current = {model.name: model.plan.digest for model in planned}
+    name = saved.get("model") if isinstance(saved, dict) else None
+    if name not in current:
+        raise UserError(f"{plan_file} is a plan for '{name}', not for {', '.join(current)}")
+    if current[name] != digest:
+        raise UserError(
+            f"{plan_file} is stale: it has digest {digest[:16]}…, the spec now compiles to {current[name][:16]}…; run assay plan again"
+        )
+
+
+def _all_steps(root: Path, planned: list[PlannedModel], options: RunOptions, data_roots: tuple[str, ...]) -> int:
+    from assay.run.runner import run_plan
+
+    show = not options.quiet and sys.stderr.isatty()
+    summaries, code = [], 0
+    for model in planned:
+
+        def progress(message: str, name: str = model.name) -> None:
+            if show:
+                click.echo(f"{name}: {message}", err=True)
+
+        result = run_plan(root, model.plan, data_roots=data_roots, progress=progress)
+        summaries.append(result.summary())
+        if not result.passed:
+            code = 1
+        if options.output_format == "text":
+            click.echo(_text(result.summary()))
+    if options.output_format == "json":
+        click.echo(json.dumps(summaries, indent=2, sort_keys=True))
+    return code
+
+
+def _text(summary: dict[str, object]) -> str:
+    if summary["failure"]:
+        return f"{summary['model']}: STOPPED at {summary['failure']}"
+    verdict = "passed" if summary["passed"] else "FAILED"
+    gates = "passed" if summary["gatesPassed"] else "failed"
+    fairness = summary["fairness"] or "not tested"
+    plan = str(summary["plan"])[:16]
+    return f"{summary['model']}: {verdict} (gates {gates}, fairness {fairness}); plan {plan}…, outputs in {summary['folder']}"
+
+
+def _one_step(root: Path, model: PlannedModel, options: RunOptions, data_roots: tuple[str, ...]) -> int:
+    from assay.run.runner import run_single_step
+    from assay.run.steps import RunFailed
+
+    assert options.step and options.inputs and options.outputs
+    try:
+        record = run_single_step(root, model.plan, options.step, options.inputs.resolve(), options.outputs.resolve(), data_roots)
+    except RunFailed as error:
+        click.echo(f"{model.name}: {options.step}: {error}", err=True)
+        return 1
+    click.echo(
+        json.dumps(record, indent=2, sort_keys=True)
+        if options.output_format == "json"
+        else f"{model.name}: {options.step} done in {record['seconds']:.2f} s"
+    )
+    return 0

@@ -1,0 +1,67 @@
+"""Loading data: confined paths, sha256 verified on the very bytes that are parsed.
+
+The file is read once into memory, hashed, and only then parsed, so the data a
+model is fitted on is exactly the data whose digest the spec pins and the
+evidence records. A mismatch stops the run before anything is fitted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+MAX_DATA_BYTES = 2 * 1024**3
+
+
+class DataError(Exception):
+    """Data that cannot be used: outside the allowed roots, missing, or not the pinned bytes."""
+
+
+def resolve_data_path(root: Path, uri: str, data_roots: Sequence[str]) -> Path:
+    """The file `uri` names, which must lie inside the repository or an allowlisted root."""
+    if "://" in uri and not uri.startswith("file://"):
+        raise DataError(f"data uri '{uri}': only repository paths and allowlisted local roots are supported")
+    relative = uri.removeprefix("file://")
+    candidate = Path(relative) if os.path.isabs(relative) else root / relative
+    real = Path(os.path.realpath(candidate))
+    allowed = [Path(os.path.realpath(root)), *(Path(os.path.realpath(r)) for r in data_roots)]
+    if not any(real == base or base in real.parents for base in allowed):
+        raise DataError(f"data uri '{uri}' resolves to {real}, outside the repository and the allowlisted dataRoots")
+    return real
+
+
+def read_verified(path: Path, expected_sha256: str) -> bytes:
+    """The file's bytes, after checking their sha256 against the pinned digest."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_DATA_BYTES:
+            raise DataError(f"{path} is {size:,} bytes, over the {MAX_DATA_BYTES:,}-byte limit")
+        content = path.read_bytes()
+    except OSError as error:
+        raise DataError(f"cannot read {path}: {error.strerror or error}") from error
+    actual = hashlib.sha256(content).hexdigest()
+    if actual != expected_sha256:
+        raise DataError(f"{path}: sha256 is {actual}, but the spec pins {expected_sha256}; the data changed, nothing was fitted")
+    return content
+
+
+def parse_table(content: bytes, data_format: str, categorical: Sequence[str]) -> Any:
+    """A pandas DataFrame from CSV or Parquet bytes; categorical columns read as text."""
+    import pandas as pd
+
+    # Categorical columns become plain Python strings with NaN for missing, the form
+    # scikit-learn's imputers and encoders accept (pandas' NA is not).
+    if data_format == "csv":
+        return pd.read_csv(io.BytesIO(content), dtype=dict.fromkeys(categorical, object), keep_default_na=True)
+    if data_format == "parquet":
+        frame = pd.read_parquet(io.BytesIO(content))
+        for column in categorical:
+            if column in frame:
+                values = frame[column].astype(object)
+                frame[column] = values.where(values.notna(), float("nan")).map(lambda v: v if isinstance(v, float) else str(v))
+        return frame
+    raise DataError(f"unsupported data format '{data_format}'")

@@ -1,0 +1,24 @@
+"""Splitting development data into train and test: random (seeded, optionally stratified) or by time."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+
+def split_rows(frame: Any, y: Any, spec: dict[str, Any]) -> tuple[list[int], list[int]]:
+    """Sorted row positions of the train and test sets."""
+    import numpy as np
+
+    split = spec["training"]["split"]
+    rows = np.arange(len(frame))
+    if split["method"] == "time":
+        column = spec["data"]["timeColumn"]
+        order = np.argsort(frame[column].astype("string").to_numpy(), kind="stable")
+        cut = len(rows) - math.ceil(len(rows) * split["testSize"])
+        return sorted(int(i) for i in order[:cut]), sorted(int(i) for i in order[cut:])
+    from sklearn.model_selection import train_test_split
+
+    stratify = y if split.get("stratify") else None
+    train, test = train_test_split(rows, test_size=split["testSize"], random_state=split["seed"], stratify=stratify)
+    return sorted(int(i) for i in train), sorted(int(i) for i in test)
