@@ -614,8 +614,8 @@ MARKETING_COLUMNS = [
     "responded",
 ]
 
-MARKETING_RACE_SHIFT = {"white": 0.0, "black": -0.33, "hispanic": -0.12, "asian": 0.10}
-MARKETING_CUSTOMER = {"white": 0.46, "black": 0.34, "hispanic": 0.42, "asian": 0.44}
+MARKETING_RACE_SHIFT = {"white": 0.0, "black": -0.08, "hispanic": -0.05, "asian": 0.05}
+MARKETING_CUSTOMER = {"white": 0.46, "black": 0.44, "hispanic": 0.45, "asian": 0.46}
 CHANNEL_EFFECT = {"direct_mail": -0.35, "email": 0.0, "mobile_app": 0.55, "branch": 0.25}
 
 
