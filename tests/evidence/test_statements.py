@@ -12,6 +12,7 @@ import pytest
 from assay.evidence import (
     APPROVAL_TYPE,
     KNOWN_PREDICATE_TYPES,
+    PROMOTION_TYPE,
     PROVENANCE_TYPE,
     RECORD_EXTENSION,
     STATEMENT_TYPE,
@@ -169,7 +170,7 @@ def test_approval_names_the_plan_as_its_subject() -> None:
 
 
 def test_known_predicate_types() -> None:
-    assert {PROVENANCE_TYPE, TEST_RESULT_TYPE, APPROVAL_TYPE} == KNOWN_PREDICATE_TYPES
+    assert {PROVENANCE_TYPE, TEST_RESULT_TYPE, APPROVAL_TYPE, PROMOTION_TYPE} == KNOWN_PREDICATE_TYPES
 
 
 def test_record_header_and_subjects_read_back(provenance: dict[str, Any], compiled_plan: CompiledPlan) -> None:

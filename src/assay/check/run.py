@@ -21,7 +21,7 @@ from assay.load.tree import FileTree
 from assay.policy import EvaluationContext, PolicySet, apply_waivers, judge, unused_waiver_notes, verdicts_to_diagnostics
 from assay.schema import SchemaSet, validate_document
 
-SCHEMA_FOR_KIND = {"Model": "model", "Config": "config", "PolicyBundle": "policy", "Waivers": "waivers"}
+SCHEMA_FOR_KIND = {"Model": "model", "Config": "config", "PolicyBundle": "policy", "Waivers": "waivers", "TrustRoot": "trust"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class Judges:
     schemas: SchemaSet
     config: Config
     policies: PolicySet
+    trust: Any = None
 
 
 def schema_name_for(data: Any) -> str:
@@ -55,24 +56,43 @@ def check_document(document: Document, schemas: SchemaSet) -> list[Diagnostic]:
 
 
 def judge_model(
-    document: Document, policies: PolicySet, context: EvaluationContext, plan: Mapping[str, Any] | None = None
+    document: Document,
+    policies: PolicySet,
+    context: EvaluationContext,
+    plan: Mapping[str, Any] | None = None,
+    facts: Mapping[str, Any] | None = None,
 ) -> tuple[list[Diagnostic], set[int]]:
-    """Policy findings of one schema-valid model spec (and its plan, for rules over plans), with waivers applied."""
-    verdicts = judge(policies.rules, document.data, context, plan=plan)
+    """Policy findings of one schema-valid model spec (its plan and evidence facts, for rules over them), with waivers."""
+    verdicts = judge(policies.rules, document.data, context, plan=plan, facts=facts)
     findings = verdicts_to_diagnostics(verdicts, document.path, document.source_map)
     name = document.data["metadata"]["name"]
     today = datetime.date.fromisoformat(context.today)
     return apply_waivers(findings, name, policies.waivers, today, context.waiver_horizon_days)
 
 
-def plan_of(document: Document, judges: Judges) -> Mapping[str, Any]:
-    """The compiled plan of a schema-valid spec, for rules that judge plans."""
+def plan_of(document: Document, judges: Judges) -> Any:
+    """The compiled plan (CompiledPlan) of a schema-valid spec, for rules that judge plans."""
     from assay import __version__
     from assay.plan import PlanContext, compile_plan
 
     source = document.source
     context = PlanContext(source.path, source.blob_id, source.sha256, judges.policies.digest, __version__, judges.config.prices)
-    return compile_plan(document.data, context).data
+    return compile_plan(document.data, context)
+
+
+def _plan_and_facts(tree: FileTree, document: Document, judges: Judges) -> tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]:
+    """The plan and the evidence facts, computed only when a rule reads them."""
+    rules = judges.policies.rules
+    needs_facts = any("evidence" in rule.variables or "planDigest" in rule.variables for rule in rules)
+    if not needs_facts and not any(rule.reads_plan for rule in rules):
+        return None, None
+    compiled = plan_of(document, judges)
+    if not needs_facts:
+        return compiled.data, None
+    from assay.check.evidence_facts import evidence_facts, verified_records
+
+    records = verified_records(tree, document.data["metadata"]["name"], judges.trust)
+    return compiled.data, {"evidence": evidence_facts(records), "planDigest": compiled.digest}
 
 
 def load_documents(tree: FileTree, paths: Iterable[str], limits: Limits) -> tuple[list[Document], list[Diagnostic]]:
@@ -106,8 +126,7 @@ def check_files(tree: FileTree, paths: Iterable[str], judges: Judges, context: E
         problems = check_document(document, judges.schemas)
         diagnostics.extend(problems)
         if is_model(document) and not any(d.blocking for d in problems):
-            plan = plan_of(document, judges) if any(rule.reads_plan for rule in judges.policies.rules) else None
-            findings, matched = judge_model(document, judges.policies, context, plan)
+            findings, matched = judge_model(document, judges.policies, context, *_plan_and_facts(tree, document, judges))
             diagnostics.extend(findings)
             used |= matched
             judged[document.data["metadata"]["name"]] = document

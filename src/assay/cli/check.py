@@ -123,7 +123,12 @@ def execute_check(options: CheckOptions, environ: dict[str, str] | None = None) 
     today = (options.as_of or datetime.date.today()).isoformat()
     context = EvaluationContext(today, model_names(worktree, judges.config), judges.config.waiver_horizon_days)
     result = check_files(worktree, files, judges, context)
-    result = _with(result, [*config_problems, *policy_problems], judges.policies.files if not options.trusted_ref else ())
+    deployed: list[Diagnostic] = []
+    if not options.paths:
+        from assay.check.evidence_facts import deploy_findings
+
+        deployed = deploy_findings(worktree, judges.trust)
+    result = _with(result, [*config_problems, *policy_problems, *deployed], judges.policies.files if not options.trusted_ref else ())
     if options.trusted_ref:
         result = dataclasses.replace(result, trusted_ref=options.trusted_ref, impact=_impact(worktree, files, judges, context))
     _emit(result, options, environ)

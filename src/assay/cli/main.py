@@ -16,10 +16,15 @@ from collections.abc import Sequence
 import click
 
 from assay import __version__
+from assay.cli.allowed_signers import allowed_signers_command
+from assay.cli.approve import approve_command
 from assay.cli.check import check_command
+from assay.cli.keygen import keygen_command
 from assay.cli.plan import plan_command
 from assay.cli.policy import policy_group
+from assay.cli.promote import promote_command
 from assay.cli.run import run_command
+from assay.cli.verify import verify_command
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -41,6 +46,11 @@ cli.add_command(check_command)
 cli.add_command(plan_command)
 cli.add_command(policy_group)
 cli.add_command(run_command)
+cli.add_command(keygen_command)
+cli.add_command(verify_command)
+cli.add_command(approve_command)
+cli.add_command(promote_command)
+cli.add_command(allowed_signers_command)
 
 
 def _write_crash_log() -> str:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from assay.check import Judges
 from assay.cli.errors import UserError
 from assay.config import Config, load_config
-from assay.diagnostics import Diagnostic
-from assay.load import Limits, SourceError
+from assay.diagnostics import Diagnostic, Location, Severity
+from assay.load import Limits, SourceError, parse_document
 from assay.load.git_tree import GitError, GitTree
 from assay.load.tree import FileTree, WorktreeTree, matches_any
 from assay.policy import load_policy_set
-from assay.schema import SchemaSetError, build_schema_set, bundled_schema_files
+from assay.schema import SchemaSet, SchemaSetError, build_schema_set, bundled_schema_files, validate_document
 
 MARKERS = ("assay.yaml", ".git")
 SCHEMA_LIMITS = Limits(max_bytes=16 * 1024 * 1024)
@@ -75,7 +76,30 @@ def load_judges(tree: FileTree) -> tuple[Judges, list[Diagnostic], list[Diagnost
     except SchemaSetError as error:
         raise UserError(f"schema: {error}") from error
     policies, policy_problems = load_policy_set(tree, config.policies, schemas, config.parameters, config.limits)
-    return Judges(schemas, config, policies), config_problems, policy_problems
+    trust, trust_problems = _trust_root(tree, schemas)
+    return Judges(schemas, config, policies, trust), config_problems, [*policy_problems, *trust_problems]
+
+
+def _trust_root(tree: FileTree, schemas: SchemaSet) -> tuple[Any, list[Diagnostic]]:
+    """keys/trust.yaml of the tree, schema-checked, or None when absent or invalid."""
+    from assay.evidence import TRUST_ROOT_PATH, parse_trust_root
+    from assay.evidence.errors import EvidenceError
+
+    if not tree.exists(TRUST_ROOT_PATH):
+        return None, []
+    try:
+        document, problems = parse_document(tree.read(TRUST_ROOT_PATH))
+    except SourceError as error:
+        return None, [error.diagnostic]
+    if document is None:
+        return None, problems
+    problems = validate_document(document, schemas.validator("trust")) if "trust" in schemas.schemas else []
+    if any(p.blocking for p in problems):
+        return None, problems
+    try:
+        return parse_trust_root(document.data), problems
+    except EvidenceError as error:
+        return None, [Diagnostic("K001", Severity.ERROR, str(error), Location(TRUST_ROOT_PATH, 1, 1))]
 
 
 def select_files(root: Path, tree: WorktreeTree, config: Config, paths: tuple[Path, ...]) -> list[str]:

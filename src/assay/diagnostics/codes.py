@@ -37,6 +37,19 @@ CODES: dict[str, tuple[str, str]] = {
 }
 
 
+# Codes about policies, waivers, the trust root and deploy/, found outside the spec corpus.
+OTHER_CODES: dict[str, tuple[str, str]] = {
+    "P001": ("rule-does-not-compile", "A policy rule's CEL expression does not compile."),
+    "P002": ("template-does-not-compile", "A policy rule's message or pointer template does not compile."),
+    "P003": ("rule-failed", "A policy rule failed while evaluating a spec."),
+    "P004": ("unknown-parameter", "assay.yaml overrides a parameter the rule does not have."),
+    "P005": ("duplicate-rule", "Two policy rules share an id."),
+    "W001": ("unused-waiver", "A waiver matches no finding of a checked model."),
+    "K001": ("bad-trust-root", "keys/trust.yaml cannot be used."),
+    "E001": ("unpromoted-manifest", "A file under deploy/ that no verified promotion rendered, or that changed since."),
+}
+
+
 def describe_code(code: str) -> tuple[str, str]:
     """Short name and description of a built-in code; generic text for unknown ones."""
-    return CODES.get(code, (code.lower(), f"assay finding {code}."))
+    return CODES.get(code) or OTHER_CODES.get(code) or (code.lower(), f"assay finding {code}.")

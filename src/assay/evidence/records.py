@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from assay.evidence.errors import StatementError
-from assay.evidence.statements import APPROVAL_TYPE, KNOWN_PREDICATE_TYPES, RECORD_EXTENSION, STATEMENT_TYPE
+from assay.evidence.statements import KNOWN_PREDICATE_TYPES, OWN_PREDICATE_TYPES, RECORD_EXTENSION, STATEMENT_TYPE
 from assay.evidence.timestamps import parse_timestamp
 
 
@@ -36,8 +36,8 @@ def read_record_header(statement: Mapping[str, Any]) -> RecordHeader:
     predicate = statement.get("predicate")
     if not isinstance(predicate, Mapping):
         raise StatementError("predicate is not an object")
-    fields = predicate if predicate_type == APPROVAL_TYPE else predicate.get(RECORD_EXTENSION)
-    where = "predicate" if predicate_type == APPROVAL_TYPE else f"predicate[{RECORD_EXTENSION!r}]"
+    fields = predicate if predicate_type in OWN_PREDICATE_TYPES else predicate.get(RECORD_EXTENSION)
+    where = "predicate" if predicate_type in OWN_PREDICATE_TYPES else f"predicate[{RECORD_EXTENSION!r}]"
     if not isinstance(fields, Mapping):
         raise StatementError(f"{where} is missing")
     values = {}

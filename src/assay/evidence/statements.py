@@ -22,7 +22,10 @@ STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PROVENANCE_TYPE = "https://slsa.dev/provenance/v1"
 TEST_RESULT_TYPE = "https://in-toto.io/attestation/test-result/v0.1"
 APPROVAL_TYPE = "https://assay.dev/attestation/approval/v1"
-KNOWN_PREDICATE_TYPES = frozenset({PROVENANCE_TYPE, TEST_RESULT_TYPE, APPROVAL_TYPE})
+PROMOTION_TYPE = "https://assay.dev/attestation/promotion/v1"
+KNOWN_PREDICATE_TYPES = frozenset({PROVENANCE_TYPE, TEST_RESULT_TYPE, APPROVAL_TYPE, PROMOTION_TYPE})
+# Predicate types assay owns carry its record fields at the top of the predicate.
+OWN_PREDICATE_TYPES = frozenset({APPROVAL_TYPE, PROMOTION_TYPE})
 
 TRAINING_BUILD_TYPE = "https://assay.dev/buildtypes/training/v1"
 # Predicate types we do not own get assay's fields under one URI-named key, the
@@ -185,6 +188,21 @@ def approval_statement(*, model: str, plan_digest: str, environment: str, approv
     subject = plan_descriptor(model, plan_digest)
     predicate = {"environment": environment, "approver": approver, **_record_fields(model, plan_digest, issued_at)}
     return _statement([subject], APPROVAL_TYPE, predicate)
+
+
+def promotion_statement(
+    *, model: str, plan_digest: str, environment: str, manifests: Mapping[str, str], evidence: Mapping[str, str], issued_at: datetime
+) -> dict[str, Any]:
+    """A promotion of one plan digest to one environment: the manifests rendered (subjects) and the records it relied on."""
+    if not environment:
+        raise StatementError("promotion environment is empty")
+    predicate = {
+        "environment": environment,
+        "plan": plan_descriptor(model, plan_digest),
+        "evidence": [resource_descriptor(path, {"sha256": digest}, uri=path) for path, digest in sorted(evidence.items())],
+        **_record_fields(model, plan_digest, issued_at),
+    }
+    return _statement(_descriptors(manifests, "manifest", required=True), PROMOTION_TYPE, predicate)
 
 
 def _statement(subjects: list[ResourceDescriptor], predicate_type: str, predicate: dict[str, Any]) -> dict[str, Any]:

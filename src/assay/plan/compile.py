@@ -13,7 +13,7 @@ from typing import Any
 
 from assay.plan.canonical import canonical_bytes, canonical_digest
 from assay.plan.cost import serving_cost, training_cost
-from assay.plan.model import PLAN_API_VERSION, CompiledPlan, PlanContext
+from assay.plan.model import PLAN_API_VERSION, CompiledPlan, PlanContext, Prices
 from assay.plan.normalize import normalize_spec
 from assay.plan.steps import training_steps
 
@@ -49,6 +49,27 @@ def _deployment(spec: dict[str, Any], context: PlanContext) -> dict[str, Any]:
     return {"target": deployment["target"], "environments": environments, "monthlyUsd": total}
 
 
+def prices_data(prices: Prices) -> dict[str, Any]:
+    """The price table as plan data: pinned, so a plan can be recomputed exactly from its inputs."""
+    return {
+        "cpuHour": prices.cpu_hour,
+        "memoryGiBHour": prices.memory_gib_hour,
+        "instanceHour": dict(sorted(prices.instance_hour.items())),
+        "hoursPerMonth": prices.hours_per_month,
+        "trainingCoreSecondsPerMillionCells": prices.training_core_seconds_per_million_cells,
+    }
+
+
+def prices_from(data: dict[str, Any]) -> Prices:
+    return Prices(
+        data["cpuHour"],
+        data["memoryGiBHour"],
+        dict(data["instanceHour"]),
+        data["hoursPerMonth"],
+        data["trainingCoreSecondsPerMillionCells"],
+    )
+
+
 def compile_plan(spec: dict[str, Any], context: PlanContext) -> CompiledPlan:
     """The plan of one schema-valid spec."""
     normalized = normalize_spec(spec)
@@ -63,6 +84,7 @@ def compile_plan(spec: dict[str, Any], context: PlanContext) -> CompiledPlan:
             "data": _data_inputs(normalized),
             "policies": {"digest": context.policy_digest},
             "assay": {"version": context.assay_version},
+            "prices": prices_data(context.prices),
         },
         "spec": normalized,
         "training": {"steps": training_steps(name, normalized), "cost": training_cost(normalized, context.prices)},

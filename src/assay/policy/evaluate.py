@@ -59,17 +59,23 @@ def applies(rule: CompiledRule, spec: Mapping[str, Any], context: EvaluationCont
     return execute(rule.when, cel_context) is True
 
 
+def _facts(facts: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Evidence facts for rules over evidence; without them, no evidence and no plan digest."""
+    return dict(facts) if facts else {"evidence": {"approvals": [], "tests": [], "promotions": [], "records": 0}, "planDigest": ""}
+
+
 def judge(
     rules: Iterable[CompiledRule],
     spec: Mapping[str, Any],
     context: EvaluationContext,
     params: Mapping[str, Mapping[str, Any]] | None = None,
     plan: Mapping[str, Any] | None = None,
+    facts: Mapping[str, Any] | None = None,
 ) -> list[Verdict]:
     """Every failing item of every applicable rule. `params` replaces a rule's parameters by rule id;
     `plan` is the compiled plan, for rules that read it."""
     rules = list(rules)
-    variables: dict[str, Any] = {"spec": spec, "plan": dict(plan or {}), "today": context.today}
+    variables: dict[str, Any] = {"spec": spec, "plan": dict(plan or {}), "today": context.today, **_facts(facts)}
     if any("models" in rule.variables for rule in rules):
         # Converting every model name into CEL costs O(models) per spec: only for rules that ask.
         variables["models"] = list(context.models)
@@ -78,7 +84,7 @@ def judge(
     verdicts: list[Verdict] = []
     for rule in rules:
         parameters = params[rule.id] if params is not None and rule.id in params else rule.parameters
-        verdicts.extend(_judge_rule(rule, spec, cel_context, parameters, context, jurisdictions))
+        verdicts.extend(_judge_rule(rule, spec, cel_context, parameters, context, jurisdictions, _facts(facts)))
     return verdicts
 
 
@@ -89,11 +95,12 @@ def _judge_rule(
     parameters: Mapping[str, Any],
     context: EvaluationContext,
     jurisdictions: tuple[str, ...],
+    facts: Mapping[str, Any],
 ) -> Iterator[Verdict]:
     if not rule_applies(rule.match, spec):
         return
     cel_context.add_variable("params", dict(parameters))
-    variables = {"spec": spec, "params": parameters, "today": context.today, "models": context.models}
+    variables = {"spec": spec, "params": parameters, "today": context.today, "models": context.models, **facts}
     severity = rule.severity_for(jurisdictions)
     try:
         if rule.when is not None and execute(rule.when, cel_context) is not True:

@@ -53,7 +53,8 @@ def run_case(rule: CompiledRule, case: Mapping[str, Any], location: Location) ->
         applied = applies(rule, spec, context, params)
     except CelError as error:
         return CaseResult(rule.id, case["name"], expect, False, f"match.when failed: {error}", location)
-    verdicts = judge([rule], spec, context, {rule.id: params}, case.get("plan")) if applied else []
+    facts = {"evidence": case["evidence"], "planDigest": case.get("planDigest", "")} if "evidence" in case else None
+    verdicts = judge([rule], spec, context, {rule.id: params}, case.get("plan"), facts) if applied else []
     broken = [v.message for v in verdicts if v.severity == "error"]
     if broken:
         return CaseResult(rule.id, case["name"], expect, False, broken[0], location)
