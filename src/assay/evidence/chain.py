@@ -37,6 +37,11 @@ def artifacts_folder(model: str, plan_digest: str) -> str:
     return f"{EVIDENCE_ROOT}/{model}/runs/{plan_digest}"
 
 
+def monitoring_folder(model: str) -> str:
+    """Where monitoring reports of `model` are published: monitoring/<batch sha256>/report.json under it."""
+    return f"{EVIDENCE_ROOT}/{model}/monitoring"
+
+
 def parse_record_path(path: str) -> RecordPath | None:
     name = path.rsplit("/", 1)[-1]
     match = _RECORD_NAME.match(name)

@@ -6,6 +6,8 @@ and its place in the chain (the previous record's path and sha256); every subjec
 re-hashed (published files in evidence/, artifacts from the local store when present,
 else "digest only"); the predicate type is one assay writes; and for a training
 record, the plan recomputed from the spec blob it names must have the digest it claims.
+A test result whose subjects are all monitoring reports (evidence/<model>/monitoring/…,
+named by their repository path) is a `monitor` record, not the run's `tests`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assay.evidence.chain import artifacts_folder, ordered_records, previous_of, records_folder
+from assay.evidence.chain import artifacts_folder, monitoring_folder, ordered_records, previous_of, records_folder
 from assay.evidence.envelope import parse_envelope_file, verify_envelope
 from assay.evidence.errors import EvidenceError
 from assay.evidence.records import read_record_header, subject_digests
@@ -127,6 +129,8 @@ def _verify_record(
         report.fail(path, f"chain is broken: the record names {named} as its previous, expected {expected}")
         return None
     kind = KINDS[header.predicate_type]
+    if kind == "tests" and _is_monitoring(statement, header.model):
+        kind = "monitor"
     report.findings.append(Finding(path, "ok", f"{kind} record signed by {key.principal}"))
     return VerifiedRecord(path, kind, header.model, header.plan_digest, statement, key.principal)
 
@@ -143,7 +147,7 @@ def _check_subjects(tree: FileTree, record: VerifiedRecord, store: Path | None, 
         return
     published = artifacts_folder(record.model, record.plan_digest)
     for name, digest in subject_digests(record.statement).items():
-        path = f"{published}/{name}"
+        path = name if record.kind == "monitor" else f"{published}/{name}"
         if tree.exists(path):
             actual = hashlib.sha256(tree.read(path, _NO_LIMIT).content).hexdigest()
             if actual != digest:
@@ -153,10 +157,18 @@ def _check_subjects(tree: FileTree, record: VerifiedRecord, store: Path | None, 
         if stored is not None and stored.is_file():
             if _sha256_file(stored) != digest:
                 report.fail(str(stored), f"store object for {name} does not hash to its name: the store was tampered with")
-        elif name.startswith("reports/"):
+        elif name.startswith("reports/") or record.kind == "monitor":
             report.fail(path, f"published report {name} named by {record.path} is missing")
         else:
             report.findings.append(Finding(path, "note", f"{name}: digest only (artifact not in the local store)"))
+
+
+def _is_monitoring(statement: Mapping[str, Any], model: str) -> bool:
+    """A test result about a monitoring batch: every subject is a report published under evidence/<model>/monitoring/."""
+    subjects = statement.get("subject")
+    prefix = f"{monitoring_folder(model)}/"
+    names = [str(s.get("name", "")) if isinstance(s, Mapping) else "" for s in subjects] if isinstance(subjects, list) else []
+    return bool(names) and all(name.startswith(prefix) and ".." not in name.split("/") for name in names)
 
 
 def _sha256_file(path: Path) -> str:

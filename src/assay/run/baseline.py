@@ -168,6 +168,12 @@ def _bucket_counts(baseline_bins: dict[str, Any], values: Any) -> tuple[list[int
     return expected, [*counts, other, n_missing]
 
 
+def bucket_counts(baseline_bins: dict[str, Any], new_values: Any) -> tuple[list[str], list[int], list[int]]:
+    """(bucket names, baseline counts, new counts) over one baseline entry's buckets, as population_stability sees them."""
+    expected, actual = _bucket_counts(baseline_bins, new_values)
+    return _bucket_labels(baseline_bins), expected, actual
+
+
 def population_stability(baseline_bins: dict[str, Any], new_values: Any) -> dict[str, Any]:
     """PSI (score) or CSI (feature) of `new_values` against one entry of drift_baseline.
 
