@@ -16,7 +16,7 @@ import jinja2.sandbox
 
 from assay.diagnostics import Diagnostic, Location, Severity
 from assay.load import Document
-from assay.policy.cel_env import CelError, compile_expression
+from assay.policy.cel_env import CelError, Program, bind_rule, compile_expression
 from assay.policy.model import CompiledRule, Match
 
 TEMPLATES = jinja2.sandbox.ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
@@ -62,7 +62,7 @@ def _compile_rule(
     document: Document, pointer: str, raw: Mapping[str, Any], overrides: Mapping[str, Any]
 ) -> tuple[CompiledRule | None, list[Diagnostic]]:
     problems: list[Diagnostic] = []
-    programs: dict[str, Any] = {}
+    programs: dict[str, Program | None] = {}
     for key in ("condition", "forEach"):
         if key in raw:
             programs[key] = _cel(document, f"{pointer}/{key}", raw[key], problems)
@@ -81,8 +81,10 @@ def _compile_rule(
                     f"assay.yaml sets parameter '{name}' of {raw['id']}, which has no such parameter",
                 )
             )
-    if problems or message is None or target is None:
+    condition = programs["condition"]
+    if problems or message is None or target is None or condition is None:
         return None, problems
+    when, for_each, judged = bind_rule(raw["id"], programs["when"], programs.get("forEach"), condition)
     line, column = document.source_map.locate(pointer)
     test_pointers = [f"{pointer}/tests/{i}" for i in range(len(raw.get("tests", ())))]
     test_locations = tuple(Location(document.path, *document.source_map.locate(p), p) for p in test_pointers)
@@ -96,16 +98,16 @@ def _compile_rule(
         match=_match(raw.get("match", {})),
         parameters={**defaults, **{k: _merged(defaults[k], v) for k, v in overrides.items() if k in defaults}},
         defaults=defaults,
-        when=programs["when"],
-        for_each=programs.get("forEach"),
-        condition=programs["condition"],
+        when=when,
+        for_each=for_each,
+        condition=judged,
         message=message,
         pointer=target,
         fix=raw.get("fix", ""),
         tests=tuple(raw.get("tests", ())),
         location=Location(document.path, line, column, pointer),
         test_locations=test_locations,
-        variables=frozenset(name for program in programs.values() if program is not None for name in _variables(program)),
+        variables=frozenset(name for program in programs.values() if program is not None for name in program.variables),
     ), []
 
 
@@ -116,14 +118,7 @@ def _merged(default: Any, override: Any) -> Any:
     return override
 
 
-def _variables(program: Any) -> list[str]:
-    try:
-        return list(program.variables())
-    except Exception:  # an older binding without introspection: assume it may read anything
-        return ["spec", "plan", "models", "params", "today"]
-
-
-def _cel(document: Document, pointer: str, source: str, problems: list[Diagnostic]) -> Any:
+def _cel(document: Document, pointer: str, source: str, problems: list[Diagnostic]) -> Program | None:
     try:
         return compile_expression(source)
     except CelError as error:

@@ -15,7 +15,7 @@ import jinja2
 
 from assay.diagnostics import Diagnostic, Location, Severity
 from assay.load import SourceMap
-from assay.policy.cel_env import CelError, execute, new_context
+from assay.policy.cel_env import CelError, Context, each_outcome, execute, new_context
 from assay.policy.model import CompiledRule, EvaluationContext, Match
 
 _SEVERITY = {"deny": Severity.ERROR, "warn": Severity.WARNING}
@@ -53,10 +53,8 @@ def applies(rule: CompiledRule, spec: Mapping[str, Any], context: EvaluationCont
         return False
     if rule.when is None:
         return True
-    cel_context = new_context(
-        {"spec": spec, "today": context.today, "models": list(context.models), "params": dict(parameters)}, frozenset(context.models)
-    )
-    return execute(rule.when, cel_context) is True
+    variables = {"spec": spec, "today": context.today, "models": list(context.models)}
+    return execute(rule.when, new_context(variables, frozenset(context.models), {rule.id: parameters})) is True
 
 
 def _facts(facts: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -74,59 +72,66 @@ def judge(
 ) -> list[Verdict]:
     """Every failing item of every applicable rule. `params` replaces a rule's parameters by rule id;
     `plan` is the compiled plan, for rules that read it."""
-    rules = list(rules)
-    variables: dict[str, Any] = {"spec": spec, "plan": dict(plan or {}), "today": context.today, **_facts(facts)}
-    if any("models" in rule.variables for rule in rules):
-        # Converting every model name into CEL costs O(models) per spec: only for rules that ask.
-        variables["models"] = list(context.models)
-    cel_context = new_context(variables, frozenset(context.models))
+    rules = [rule for rule in rules if rule_applies(rule.match, spec)]
+    chosen = {rule.id: params[rule.id] if params is not None and rule.id in params else rule.parameters for rule in rules}
+    # One activation per spec, shared by every rule: the binding converts a variable into CEL on
+    # its first use in an activation (so models cost nothing unless a rule reads them), once.
+    variables = {"spec": spec, "plan": dict(plan or {}), "today": context.today, "models": list(context.models), **_facts(facts)}
+    cel_context = new_context({**variables, "item": None, "index": 0}, frozenset(context.models), chosen)
     jurisdictions = tuple(spec.get("metadata", {}).get("jurisdictions", ()))
     verdicts: list[Verdict] = []
     for rule in rules:
-        parameters = params[rule.id] if params is not None and rule.id in params else rule.parameters
-        verdicts.extend(_judge_rule(rule, spec, cel_context, parameters, context, jurisdictions, _facts(facts)))
+        verdicts.extend(_judge_rule(rule, spec, cel_context, chosen[rule.id], context, jurisdictions, _facts(facts)))
     return verdicts
 
 
 def _judge_rule(
     rule: CompiledRule,
     spec: Mapping[str, Any],
-    cel_context: Any,
+    cel_context: Context,
     parameters: Mapping[str, Any],
     context: EvaluationContext,
     jurisdictions: tuple[str, ...],
     facts: Mapping[str, Any],
 ) -> Iterator[Verdict]:
-    if not rule_applies(rule.match, spec):
-        return
-    cel_context.add_variable("params", dict(parameters))
     variables = {"spec": spec, "params": parameters, "today": context.today, "models": context.models, **facts}
     severity = rule.severity_for(jurisdictions)
     try:
         if rule.when is not None and execute(rule.when, cel_context) is not True:
             return
-        items = _items(rule, cel_context)
-        for index, item in items:
-            # Bound for every item, null included, so nothing leaks from an earlier rule or item.
-            cel_context.add_variable("item", item)
-            cel_context.add_variable("index", index)
-            outcome = execute(rule.condition, cel_context)
-            if not isinstance(outcome, bool):
-                raise CelError(f"condition gave {type(outcome).__name__} {outcome!r}, not a boolean")
-            if not outcome:
-                scope = {**variables, "item": item, "index": index}
-                yield Verdict(rule, _render(rule.message, scope), rule.pointer.render(**scope).strip(), severity)
+        for index, item in _failing_items(rule, cel_context):
+            scope = {**variables, "item": item, "index": index}
+            yield Verdict(rule, _render(rule.message, scope), rule.pointer.render(**scope).strip(), severity)
     except (CelError, jinja2.TemplateError) as error:
         yield Verdict(rule, f"rule {rule.id} could not be evaluated: {error}", "", "error")
 
 
-def _items(rule: CompiledRule, cel_context: Any) -> list[tuple[int, Any]]:
+def _failing_items(rule: CompiledRule, cel_context: Context) -> Iterator[tuple[int, Any]]:
+    """(index, item) of each item whose condition is false; without forEach, (0, None) when it is false."""
     if rule.for_each is None:
-        return [(0, None)]
+        if not _outcome(execute(rule.condition, cel_context)):
+            yield 0, None
+        return
+    each = each_outcome(rule.condition, cel_context)
+    if each is not None:  # forEach and condition in one evaluation
+        outcomes, item_at = each
+        for index, outcome in enumerate(outcomes):
+            if not _outcome(outcome):
+                yield index, item_at(index)
+        return
+    # Item by item (an activation each): an item that fails to evaluate comes after the findings before it.
     items = execute(rule.for_each, cel_context)
     if not isinstance(items, list):
         raise CelError(f"forEach gave {type(items).__name__}, not a list")
-    return list(enumerate(items))
+    for index, item in enumerate(items):
+        if not _outcome(execute(rule.condition, cel_context, item, index)):
+            yield index, item
+
+
+def _outcome(outcome: Any) -> bool:
+    if not isinstance(outcome, bool):
+        raise CelError(f"condition gave {type(outcome).__name__} {outcome!r}, not a boolean")
+    return outcome
 
 
 def _render(template: jinja2.Template, scope: Mapping[str, Any]) -> str:
