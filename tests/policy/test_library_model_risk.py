@@ -60,6 +60,18 @@ def sub(pattern: str, replacement: str) -> Callable[[str], str]:
     return edit
 
 
+def then(*edits: Callable[[str], str]) -> Callable[[str], str]:
+    def edit(text: str) -> str:
+        for step in edits:
+            text = step(text)
+        return text
+
+    return edit
+
+
+IN_PRODUCTION = swap("  status: validation", "  status: production")
+
+
 def drop(head: str) -> Callable[[str], str]:
     """Remove the line starting with `head` and every line below it indented deeper (or blank)."""
 
@@ -106,7 +118,8 @@ CASES = [
         sub(r"(\n  validators:\n    - name: [^\n]+\n      email: )\S+", r"\1priya.raman@examplebank.com"),
         ("email: priya.raman", "\n  validators:"),
     ),
-    ("VAL-03", "error", FRAUD, sub(r'  lastValidated: "[0-9-]+"\n', EXCEPTION), ("expires:", "validationException:")),
+    ("VAL-02", "error", FRAUD, IN_PRODUCTION, ("status: production", "")),
+    ("VAL-03", "error", FRAUD, then(IN_PRODUCTION, sub(r'  lastValidated: "[0-9-]+"\n', EXCEPTION)), ("expires:", "validationException:")),
     (
         "VAL-05",
         "error",
@@ -123,7 +136,7 @@ CASES = [
         sub(r'(\n  outOfTime:\n(?:    .*\n)*?    sha256: )"[0-9a-f]{64}"', r'\1"' + "0" * 64 + '"'),
         ("sha256:", "\n  outOfTime:"),
     ),
-    ("MON-01", "error", FRAUD, drop("monitoring:"), ("\napiVersion:", "")),
+    ("MON-01", "error", FRAUD, then(IN_PRODUCTION, drop("monitoring:")), ("\napiVersion:", "")),
     ("REV-01", "warning", PD, sub(r'lastValidated: "[0-9-]+"', 'lastValidated: "2025-06-30"'), ("lastValidated:", "")),
     (
         "PERF-01",
@@ -177,7 +190,8 @@ def test_rule_fires_on_broken_example(rule, severity, name, breaks, where, clean
 
 def test_every_model_risk_rule_has_a_case() -> None:
     bundle = yaml.safe_load((REPO_ROOT / "policies" / "model-risk.yaml").read_text())
-    assert sorted(rule["id"] for rule in bundle["rules"]) == sorted(case[0] for case in CASES)
+    # DEP-02 judges evidence of promotions, which no spec edit can create (tests/evidence/test_flow.py).
+    assert sorted(rule["id"] for rule in bundle["rules"] if rule["id"] != "DEP-02") == sorted(case[0] for case in CASES)
 
 
 @pytest.mark.parametrize("name", [PD, FRAUD, "aml-alert-scoring", "marketing-propensity"])

@@ -8,19 +8,23 @@ result) and promotions (environment, plan digest, manifests).
 from __future__ import annotations
 
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assay.diagnostics import Diagnostic, Location, Severity
-from assay.evidence import TrustRoot
-from assay.evidence.verify import VerifiedRecord, verify_model
 from assay.load.tree import FileTree
+
+if TYPE_CHECKING:
+    from assay.evidence import TrustRoot
+    from assay.evidence.verify import VerifiedRecord
 
 NO_EVIDENCE: dict[str, Any] = {"approvals": [], "tests": [], "promotions": [], "records": 0}
 
 
 def verified_records(tree: FileTree, model: str, trust: TrustRoot | None) -> list[VerifiedRecord]:
-    if trust is None:
+    if trust is None or not tree.glob(f"evidence/{model}/records/*.dsse.json"):
         return []
+    from assay.evidence.verify import verify_model
+
     return verify_model(tree, model, trust, None, lambda _statement: "").records
 
 

@@ -7,6 +7,7 @@ Exit codes: 0 ok, 1 findings (an unwaived error, a failed gate or verification),
 from __future__ import annotations
 
 import datetime
+import importlib
 import os
 import sys
 import tempfile
@@ -16,20 +17,45 @@ from collections.abc import Sequence
 import click
 
 from assay import __version__
-from assay.cli.allowed_signers import allowed_signers_command
-from assay.cli.approve import approve_command
-from assay.cli.check import check_command
-from assay.cli.keygen import keygen_command
-from assay.cli.plan import plan_command
-from assay.cli.policy import policy_group
-from assay.cli.promote import promote_command
-from assay.cli.run import run_command
-from assay.cli.verify import verify_command
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
+# Each command's module is imported only when that command runs, so `assay check`
+# never pays for the runner's, the audit's or the differ's imports.
+COMMANDS = {
+    "init": "assay.cli.init:init_command",
+    "check": "assay.cli.check:check_command",
+    "plan": "assay.cli.plan:plan_command",
+    "policy": "assay.cli.policy:policy_group",
+    "run": "assay.cli.run:run_command",
+    "verify": "assay.cli.verify:verify_command",
+    "approve": "assay.cli.approve:approve_command",
+    "promote": "assay.cli.promote:promote_command",
+    "audit": "assay.cli.audit:audit_command",
+    "inventory": "assay.cli.inventory:inventory_command",
+    "monitor": "assay.cli.monitor:monitor_command",
+    "keygen": "assay.cli.keygen:keygen_command",
+    "allowed-signers": "assay.cli.allowed_signers:allowed_signers_command",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, attribute = target.split(":")
+        command = getattr(importlib.import_module(module), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="assay")
 def cli() -> None:
     """assay: a GitOps compiler for machine-learning models under model-risk and fair-lending rules.
@@ -38,19 +64,12 @@ def cli() -> None:
     against JSON Schemas and policy-as-code, compiles them into training and
     deployment plans, runs them, and signs the evidence.
 
+    \b
+    The flow: assay check -> assay plan -> assay run --commit -> assay verify
+              -> assay approve -> assay promote; assay audit and assay monitor after.
+
     Exit codes: 0 ok, 1 findings, 2 usage or input error, 3 internal error.
     """
-
-
-cli.add_command(check_command)
-cli.add_command(plan_command)
-cli.add_command(policy_group)
-cli.add_command(run_command)
-cli.add_command(keygen_command)
-cli.add_command(verify_command)
-cli.add_command(approve_command)
-cli.add_command(promote_command)
-cli.add_command(allowed_signers_command)
 
 
 def _write_crash_log() -> str:

@@ -13,13 +13,15 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from securesystemslib.signer import SSlibKey  # type: ignore[attr-defined]  # no __all__ there
 
 from assay.evidence.errors import TrustRootError
 from assay.evidence.timestamps import format_timestamp, parse_timestamp, require_aware
+
+if TYPE_CHECKING:
+    from securesystemslib.signer import SSlibKey  # type: ignore[attr-defined]
 
 TRUST_ROOT_PATH = "keys/trust.yaml"
 TRUST_API_VERSION = "assay/v1"
@@ -45,7 +47,9 @@ class TrustedKey:
     comment: str = ""
 
     def sslib_key(self) -> SSlibKey:
-        """The key as securesystemslib verifies with it."""
+        """The key as securesystemslib verifies with it (imported here: its signers pull in cloud SDKs)."""
+        from securesystemslib.signer import SSlibKey  # type: ignore[attr-defined]
+
         return SSlibKey(self.keyid, KEY_TYPE, KEY_TYPE, {"public": self.public})
 
 
