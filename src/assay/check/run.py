@@ -7,18 +7,18 @@ diagnostics, and the result lists every file and every diagnostic in a stable or
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from assay.check.result import CheckResult
+from assay.check.result import CheckResult, FileOutcome, SourceBytes
 from assay.check.spec_rules import check_spec_consistency
 from assay.config import Config
 from assay.diagnostics import Diagnostic, sort_key
-from assay.load import Document, Limits, SourceError, parse_document
+from assay.load import Document, Limits, SourceError, SourceFile, parse_document
 from assay.load.tree import FileTree
-from assay.policy import EvaluationContext, PolicySet, apply_waivers, judge, unused_waiver_notes, verdicts_to_diagnostics
+from assay.policy import EvaluationContext, PolicySet, Waiver, apply_waivers, judge, unused_waiver_notes, verdicts_to_diagnostics
 from assay.schema import SchemaSet, validate_document
 
 SCHEMA_FOR_KIND = {"Model": "model", "Config": "config", "PolicyBundle": "policy", "Waivers": "waivers", "TrustRoot": "trust"}
@@ -80,10 +80,15 @@ def plan_of(document: Document, judges: Judges) -> Any:
     return compile_plan(document.data, context)
 
 
+def reads_evidence(policies: PolicySet) -> bool:
+    """Whether some rule reads a model's evidence facts (or the plan digest they are matched against)."""
+    return any("evidence" in rule.variables or "planDigest" in rule.variables for rule in policies.rules)
+
+
 def _plan_and_facts(tree: FileTree, document: Document, judges: Judges) -> tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]:
     """The plan and the evidence facts, computed only when a rule reads them."""
     rules = judges.policies.rules
-    needs_facts = any("evidence" in rule.variables or "planDigest" in rule.variables for rule in rules)
+    needs_facts = reads_evidence(judges.policies)
     if not needs_facts and not any(rule.reads_plan for rule in rules):
         return None, None
     compiled = plan_of(document, judges)
@@ -116,22 +121,70 @@ def model_names(tree: FileTree, config: Config) -> tuple[str, ...]:
     return tuple(sorted({PurePosixPath(p).parent.name for pattern in config.models for p in tree.glob(pattern)}))
 
 
-def check_files(tree: FileTree, paths: Iterable[str], judges: Judges, context: EvaluationContext) -> CheckResult:
-    """Load, validate and judge every file in `paths`."""
-    paths = sorted(set(paths))
-    documents, diagnostics = load_documents(tree, paths, judges.config.limits)
+def check_source(tree: FileTree, source: SourceFile, judges: Judges, context: EvaluationContext) -> FileOutcome:
+    """Parse, validate and judge one file's bytes: everything `check_files` finds in it, in the same order."""
+    document, problems = parse_document(source, judges.config.limits)
+    if document is None:
+        return FileOutcome(source.path, tuple(problems), parsed=False)
+    diagnostics = [*problems, *check_document(document, judges.schemas)]
+    if not is_model(document) or any(d.blocking for d in diagnostics[len(problems) :]):
+        return FileOutcome(source.path, tuple(diagnostics))
+    findings, matched = judge_model(document, judges.policies, context, *_plan_and_facts(tree, document, judges))
+    name = document.data["metadata"]["name"]
+    return FileOutcome(
+        source.path,
+        (*diagnostics, *findings),
+        model=name,
+        used_waivers=tuple(sorted(matched)),
+        evidence_model=name if reads_evidence(judges.policies) else None,
+    )
+
+
+def check_files(
+    tree: FileTree,
+    paths: Iterable[str],
+    judges: Judges,
+    context: EvaluationContext,
+    *,
+    cache: Any = None,
+    jobs: int = 1,
+    judge_tree: FileTree | None = None,
+    complete: bool = False,
+) -> CheckResult:
+    """Load, validate and judge every file in `paths`.
+
+    `cache` (a ResultCache) reuses what an earlier run found for the same bytes judged by
+    the same judges (`judge_tree` is where they came from, default `tree`); `jobs` > 1
+    checks the files that need it in that many processes. Neither changes the result.
+    `complete` says `paths` are every spec of the repository (the cache may forget others).
+    """
+    from assay.check.engine import check_paths
+
+    return check_paths(tree, paths, judges, context, cache=cache, jobs=jobs, judge_tree=judge_tree, complete=complete)
+
+
+def merge_outcomes(
+    paths: Iterable[str], outcomes: Iterable[FileOutcome], waivers: Sequence[Waiver], sources: Mapping[str, bytes]
+) -> CheckResult:
+    """One CheckResult from every file's outcome (in path order), with the unused-waiver notes of them all.
+
+    `sources` gives the bytes of files that parsed; only those with a diagnostic are kept.
+    """
+    diagnostics: list[Diagnostic] = []
     used: set[int] = set()
-    judged: dict[str, Document] = {}
-    for document in documents:
-        problems = check_document(document, judges.schemas)
-        diagnostics.extend(problems)
-        if is_model(document) and not any(d.blocking for d in problems):
-            findings, matched = judge_model(document, judges.policies, context, *_plan_and_facts(tree, document, judges))
-            diagnostics.extend(findings)
-            used |= matched
-            judged[document.data["metadata"]["name"]] = document
-    diagnostics.extend(unused_waiver_notes(judges.policies.waivers, used, judged))
-    return finish_result(paths, diagnostics, documents)
+    judged: dict[str, None] = {}
+    parsed: set[str] = set()
+    for outcome in outcomes:
+        diagnostics.extend(outcome.diagnostics)
+        if outcome.parsed:
+            parsed.add(outcome.path)
+        if outcome.model is not None:
+            used.update(outcome.used_waivers)
+            judged[outcome.model] = None
+    diagnostics.extend(unused_waiver_notes(waivers, used, judged))
+    flagged = {d.location.path for d in diagnostics} & parsed
+    kept = sources.restrict(flagged) if isinstance(sources, SourceBytes) else {p: sources[p] for p in flagged if p in sources}
+    return CheckResult(tuple(sorted(set(paths))), tuple(sorted(diagnostics, key=sort_key)), kept)
 
 
 def finish_result(paths: Iterable[str], diagnostics: list[Diagnostic], documents: Iterable[Document]) -> CheckResult:

@@ -12,7 +12,9 @@ from pathlib import Path
 import click
 
 from assay.check import CheckResult, Judges, check_document, check_files, load_documents, model_names
+from assay.check.cache import ResultCache
 from assay.check.impact import VerdictChange, policy_impact
+from assay.check.parallel import default_jobs
 from assay.check.run import is_model
 from assay.cli.errors import UserError
 from assay.cli.repository import choose_repository_root, load_judges, open_trusted_tree, open_worktree, select_files
@@ -21,6 +23,8 @@ from assay.load.tree import WorktreeTree
 from assay.output import write_atomic
 from assay.policy import EvaluationContext
 from assay.report import REPORTERS
+
+DEPLOY_GLOB = "deploy/*/*/*"  # what assay.check.evidence_facts.deploy_findings looks at
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,8 @@ class CheckOptions:
     color: bool | None
     trusted_ref: str | None
     as_of: datetime.date | None
+    jobs: int | None = None
+    cache: bool = True
 
 
 def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime.date | None:
@@ -77,6 +83,21 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
     "--as-of", callback=_parse_date, metavar="YYYY-MM-DD", help="Judge waiver expiry and review dates as of this date. Default: today."
 )
 @click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Check in N processes (1: in this one). Default: one per CPU, and only this one for a few hundred files or fewer.",
+)
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help=(
+        "Do not read or write the result cache in .assay/cache/ (by default a file whose bytes and judges are"
+        " unchanged since an earlier run is not judged again; the output is the same either way)."
+    ),
+)
+@click.option(
     "--color/--no-color",
     default=None,
     help="Show source lines with carets and colour. Default: on when standard output is a terminal and NO_COLOR is unset.",
@@ -88,6 +109,8 @@ def check_command(
     output: Path | None,
     trusted_ref: str | None,
     as_of: datetime.date | None,
+    jobs: int | None,
+    no_cache: bool,
     color: bool | None,
 ) -> int:
     """Check model specs against the schemas and the policies; report every problem with file, line and column.
@@ -108,7 +131,7 @@ def check_command(
       assay check models/consumer-credit-pd/model.yaml
       assay check --trusted-ref origin/main --format sarif -o assay.sarif
     """
-    return execute_check(CheckOptions(paths, repo, output_format, output, color, trusted_ref, as_of))
+    return execute_check(CheckOptions(paths, repo, output_format, output, color, trusted_ref, as_of, jobs, not no_cache))
 
 
 def execute_check(options: CheckOptions, environ: dict[str, str] | None = None) -> int:
@@ -121,11 +144,15 @@ def execute_check(options: CheckOptions, environ: dict[str, str] | None = None) 
     if not files:
         raise UserError(f"no model specs found in {root} (looked for {', '.join(judges.config.models)})")
     today = (options.as_of or datetime.date.today()).isoformat()
-    context = EvaluationContext(today, model_names(worktree, judges.config), judges.config.waiver_horizon_days)
-    result = check_files(worktree, files, judges, context)
+    # With no PATH the files are every configured spec: their folders are the model names.
+    names = tuple(sorted({_folder_name(p) for p in files})) if not options.paths else model_names(worktree, judges.config)
+    context = EvaluationContext(today, names, judges.config.waiver_horizon_days)
+    cache = ResultCache.open(root, environ) if options.cache else None
+    jobs = options.jobs or default_jobs()
+    result = check_files(worktree, files, judges, context, cache=cache, jobs=jobs, judge_tree=judge_tree, complete=not options.paths)
     deployed: list[Diagnostic] = []
-    if not options.paths:
-        from assay.check.evidence_facts import deploy_findings
+    if not options.paths and worktree.glob(DEPLOY_GLOB):
+        from assay.check.evidence_facts import deploy_findings  # the evidence stack, only when deploy/ has files
 
         deployed = deploy_findings(worktree, judges.trust)
     result = _with(result, [*config_problems, *policy_problems, *deployed], judges.policies.files if not options.trusted_ref else ())
@@ -135,6 +162,11 @@ def execute_check(options: CheckOptions, environ: dict[str, str] | None = None) 
     if any(d.blocking for d in config_problems):
         return 2
     return result.exit_code
+
+
+def _folder_name(path: str) -> str:
+    """PurePosixPath(path).parent.name, without building a path object per spec."""
+    return path.rpartition("/")[0].rpartition("/")[2]
 
 
 def _with(result: CheckResult, extra: list[Diagnostic], extra_files: tuple[str, ...]) -> CheckResult:
