@@ -253,3 +253,21 @@ def test_self_approval_cannot_promote_and_independent_approval_can(repo: Path, o
 def test_a_validator_key_cannot_sign_training_records(repo: Path, origin: tuple[Path, Path]) -> None:
     done = assay(repo, "run", MODEL, "--commit", "--key", str(origin[1] / "validator.pem"), "--quiet", code=2)
     assert "needs a runner key" in done.stderr
+
+
+def test_two_runs_at_once_serialise_and_both_records_join_the_chain(repo: Path, origin: tuple[Path, Path]) -> None:
+    key = str(origin[1] / "runner.pem")
+    command = [sys.executable, "-m", "assay", "run", MODEL, "--commit", "--key", key, "--quiet"]
+    first = subprocess.Popen(command, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    second = subprocess.Popen(command, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert first.wait(timeout=300) == 0, first.stderr.read() if first.stderr else ""
+    assert second.wait(timeout=300) == 0, second.stderr.read() if second.stderr else ""
+    assert [p.name for p in records(repo)][2:] == [
+        "0003-provenance.dsse.json",
+        "0004-tests.dsse.json",
+        "0005-provenance.dsse.json",
+        "0006-tests.dsse.json",
+    ]
+    assert git(repo, "status", "--porcelain", "--", "evidence") == ""
+    report = verify(repo)
+    assert report["exit"] == 0, failures(report)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +56,12 @@ def signer_from(key: str | None, trust: TrustRoot, role: str, environ: Mapping[s
     return signer, entry.principal
 
 
-def plan_checker(root: Path) -> Any:
-    """A function that recomputes a provenance record's plan from the spec blob it names."""
+def plan_checker(root: Path, read_blob: Callable[[str], bytes] | None = None) -> Any:
+    """A function that recomputes a provenance record's plan from the spec blob it names.
+
+    `read_blob` reads a git blob by id (e.g. a long-lived ObjectReader's); by default one `git cat-file` per record.
+    """
+    answers: dict[str, str] = {}  # a plan that hashes to its digest is fixed by it, and so is the check's answer
 
     def check(statement: Mapping[str, Any]) -> str:
         definition = statement["predicate"]["buildDefinition"]
@@ -65,9 +69,15 @@ def plan_checker(root: Path) -> Any:
         claimed = definition["internalParameters"]["planDigest"]
         if canonical_digest(plan) != claimed:
             return f"the plan in the record does not hash to its planDigest {claimed[:16]}…"
+        if claimed not in answers:
+            answers[claimed] = recompute(plan, claimed)
+        return answers[claimed]
+
+    def recompute(plan: Mapping[str, Any], claimed: str) -> str:
         inputs = plan["inputs"]
         try:
-            content = run_git(root, "cat-file", "blob", inputs["spec"]["blob"])
+            blob = inputs["spec"]["blob"]
+            content = read_blob(blob) if read_blob is not None else run_git(root, "cat-file", "blob", blob)
         except GitError:
             return f"spec blob {inputs['spec']['blob']} named by the record is not in this repository's history"
         document, _ = parse_document(SourceFile(inputs["spec"]["path"], content), DEFAULT_LIMITS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from assay.cli.plan_sources import PlannedModel, model_of, plan_models, spec_pat
 from assay.cli.repository import choose_repository_root, load_judges, open_worktree
 from assay.plan import canonical_digest
 
+PLAN_DIGEST_VARIABLE = "ASSAY_PLAN_DIGEST"  # set by each task of the compiled Argo Workflow
 STEP_NAMES = ("load", "validate-data", "split", "fit", "evaluate", "fairness", "explain", "baseline", "package")
 
 
@@ -28,6 +30,9 @@ class RunOptions:
     outputs: Path | None
     output_format: str
     quiet: bool
+    commit: bool = False
+    key: str | None = None
+    push: bool = False
 
 
 @click.command("run")
@@ -52,6 +57,9 @@ class RunOptions:
     show_default=True,
     help="Summary format on standard output.",
 )
+@click.option("--commit", is_flag=True, help="Sign the run's records (SLSA provenance, test result) and commit them to evidence/<model>/.")
+@click.option("--key", metavar="PATH|env:VAR|URI", help="With --commit: the runner's signing key (default: $ASSAY_SIGNING_KEY).")
+@click.option("--push", is_flag=True, help="With --commit: push, rebuilding the records on top of the remote when it moved.")
 @click.option("--quiet", is_flag=True, help="No progress on standard error (also quiet when standard error is not a terminal).")
 def run_command(
     models: tuple[str, ...],
@@ -62,6 +70,9 @@ def run_command(
     outputs: Path | None,
     output_format: str,
     quiet: bool,
+    commit: bool,
+    key: str | None,
+    push: bool,
 ) -> int:
     """Train, evaluate, test fairness, explain, baseline and package each MODEL from its plan.
 
@@ -75,7 +86,7 @@ def run_command(
     Exit codes: 0 all gates and fairness tests passed, 1 a gate or fairness test
     failed or the run stopped (bad data, refused estimator), 2 usage or input error.
     """
-    return execute_run(RunOptions(models, repo, plan_file, step, inputs, outputs, output_format, quiet))
+    return execute_run(RunOptions(models, repo, plan_file, step, inputs, outputs, output_format, quiet, commit, key, push))
 
 
 def execute_run(options: RunOptions) -> int:
@@ -95,6 +106,7 @@ def execute_run(options: RunOptions) -> int:
     if options.plan_file is not None:
         _refuse_stale(options.plan_file, planned)
     if options.step:
+        _refuse_other_workflow_plan(planned[0])
         return _one_step(root, planned[0], options, judges.config.data_roots)
     return _all_steps(root, planned, options, judges.config.data_roots)
 
@@ -115,6 +127,16 @@ def _refuse_stale(plan_file: Path, planned: list[PlannedModel]) -> None:
         )
 
 
+def _refuse_other_workflow_plan(model: PlannedModel) -> None:
+    """A workflow task names the plan it was compiled from (ASSAY_PLAN_DIGEST); a repository that now plans otherwise is refused."""
+    expected = os.environ.get(PLAN_DIGEST_VARIABLE)
+    if expected and expected != model.plan.digest:
+        raise UserError(
+            f"{PLAN_DIGEST_VARIABLE} is {expected[:16]}…, but '{model.name}' now compiles to {model.plan.digest[:16]}…: "
+            "the workflow is stale; compile it again with assay plan"
+        )
+
+
 def _all_steps(root: Path, planned: list[PlannedModel], options: RunOptions, data_roots: tuple[str, ...]) -> int:
     from assay.run.runner import run_plan
 
@@ -127,11 +149,16 @@ def _all_steps(root: Path, planned: list[PlannedModel], options: RunOptions, dat
                 click.echo(f"{name}: {message}", err=True)
 
         result = run_plan(root, model.plan, data_roots=data_roots, progress=progress)
-        summaries.append(result.summary())
+        summary = result.summary()
+        if options.commit and result.failure is None:
+            from assay.cli.run_commit import commit_run
+
+            summary["commit"] = commit_run(root, model, result, options.key, options.push)
+        summaries.append(summary)
         if not result.passed:
             code = 1
         if options.output_format == "text":
-            click.echo(_text(result.summary()))
+            click.echo(_text(summary))
     if options.output_format == "json":
         click.echo(json.dumps(summaries, indent=2, sort_keys=True))
     return code

@@ -181,6 +181,8 @@ def _time(entry: Mapping[str, Any], field: str, pointer: str) -> datetime:
 
 def ed25519_keyid(public: str) -> str:
     """The securesystemslib keyid of an Ed25519 public key given as hex (the one a new key gets)."""
+    from securesystemslib.signer import SSlibKey  # type: ignore[attr-defined]
+
     try:
         return SSlibKey.from_crypto(Ed25519PublicKey.from_public_bytes(bytes.fromhex(public))).keyid
     except ValueError:

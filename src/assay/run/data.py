@@ -8,6 +8,7 @@ evidence records. A mismatch stops the run before anything is fitted.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import io
 import os
 from collections.abc import Sequence
@@ -65,3 +66,56 @@ def parse_table(content: bytes, data_format: str, categorical: Sequence[str]) ->
                 frame[column] = values.where(values.notna(), float("nan")).map(lambda v: v if isinstance(v, float) else str(v))
         return frame
     raise DataError(f"unsupported data format '{data_format}'")
+
+
+def select_rows(content: bytes, data_format: str, positions: list[int], rows: int) -> bytes:
+    """The rows at `positions` of the table (which parses to `rows` rows), as a table of the same format.
+
+    A CSV keeps its header and the selected records byte for byte, so the rows a
+    step reads are exactly lines of the pinned file; Parquet is rewritten with the
+    same schema. Parsing the result gives those rows, in that order.
+    """
+    if data_format == "csv":
+        header, records = _csv_records(content)
+        if len(records) != rows:
+            raise DataError(f"the CSV has {len(records)} records but parses to {rows} rows; its rows cannot be selected verbatim")
+        return b"\n".join([header, *(records[i] for i in positions)]) + b"\n"
+    if data_format == "parquet":
+        # pyarrow ships no type information; imported as a module object, typed Any.
+        pa = importlib.import_module("pyarrow")
+        pq = importlib.import_module("pyarrow.parquet")
+        table = pq.read_table(io.BytesIO(content)).take(pa.array(positions, type=pa.int64()))
+        buffer = io.BytesIO()
+        pq.write_table(table, buffer)
+        return buffer.getvalue()
+    raise DataError(f"unsupported data format '{data_format}'")
+
+
+def _csv_records(content: bytes) -> tuple[bytes, list[bytes]]:
+    """(header, data records) of CSV bytes: a record ends at a newline outside quotes; blank lines are skipped as pandas does."""
+    lines = content.split(b"\n")
+    if b'"' in content:
+        lines = _join_quoted(lines)
+    if content.endswith(b"\n"):
+        lines.pop()  # the empty string after the final newline
+    blank = b"\n\n" in content or b"\n\r\n" in content or content.startswith((b"\n", b"\r\n")) or lines[-1:] == [b"\r"]
+    records = [line for line in lines if line.strip(b"\r")] if blank else lines
+    if not records:
+        raise DataError("the CSV has no header")
+    return records[0], records[1:]
+
+
+def _join_quoted(lines: list[bytes]) -> list[bytes]:
+    """Lines joined into records where a quoted field spans newlines (an odd count of quotes leaves a field open)."""
+    records: list[bytes] = []
+    pending: list[bytes] = []
+    quotes = 0
+    for line in lines:
+        pending.append(line)
+        quotes += line.count(b'"')
+        if quotes % 2 == 0:
+            records.append(b"\n".join(pending))
+            pending, quotes = [], 0
+    if pending:
+        raise DataError("the CSV ends inside a quoted field")
+    return records

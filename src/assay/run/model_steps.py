@@ -6,33 +6,80 @@ import importlib.metadata
 import platform
 from typing import Any
 
-from assay.run.steps import RunFailed, StepContext, features_of, frame, rows
+from assay.run.steps import MODEL, SPLIT_TEST, SPLIT_TRAIN, RunFailed, StepContext, data_artifact, features_of, table
 
-MODEL_FILE = "model/estimator.skops"
+PACKAGE = "package/"
+MODEL_CARD = "reports/model-card.md"
+METRICS = "reports/metrics.json"
+FAIRNESS = "reports/fairness.json"
+EXPLANATIONS = "reports/explanations.json"
+BASELINE = "reports/baseline.json"
 
 
 def _threshold(spec: dict[str, Any]) -> float:
     return float(spec.get("fairness", {}).get("decisionThreshold", 0.5))
 
 
+def scores_artifact(dataset: str) -> str:
+    return f"scores/{dataset}"
+
+
 def step_fit(ctx: StepContext) -> list[str]:
-    """Fit the allowlisted estimator in its preprocessing pipeline, with the optional search."""
+    """Fit the allowlisted estimator in its preprocessing pipeline, with the optional search, on the training rows."""
     from assay.run.estimators import EstimatorRefused, build_pipeline
-    from assay.run.package import canonical_skops
 
     try:
         pipeline = build_pipeline(ctx.spec, ctx.seed)
     except EstimatorRefused as error:
         raise RunFailed(str(error)) from error
-    X, y = features_of(ctx, "train", "train")
+    X, y = features_of(ctx, SPLIT_TRAIN)
     search = ctx.spec["training"].get("search")
     if search:
         pipeline = _searched(pipeline, search, ctx.seed).fit(X, y).best_estimator_
     else:
         pipeline.fit(X, y)
-    ctx.workspace.write_bytes(MODEL_FILE, canonical_skops(pipeline))
-    ctx.workspace.remember("model", pipeline)
-    return [MODEL_FILE]
+    ctx.write_bytes(MODEL, model_bytes(pipeline))
+    ctx.workspace.remember(f"model:{MODEL}", pipeline)
+    return [MODEL]
+
+
+def model_bytes(pipeline: Any) -> bytes:
+    """`canonical_skops(pipeline)` with the padding bytes of structured arrays set to zero.
+
+    scikit-learn's tree nodes are a C struct saved as a structured array whose 7
+    padding bytes hold whatever memory held, so two dumps of the same trees (one
+    fitted, one loaded) differ there; zeroed, the bytes depend only on the model.
+    """
+    import io
+    import zipfile
+
+    from assay.run.package import canonical_skops
+
+    content = canonical_skops(pipeline)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as target:
+        for info in source.infolist():
+            member = source.read(info.filename)
+            if info.filename.endswith(".npy"):
+                member = _zero_padding(member)
+            target.writestr(info, member)
+    return buffer.getvalue()
+
+
+def _zero_padding(member: bytes) -> bytes:
+    """An .npy file's bytes, rewritten with zero padding when it holds a structured array with gaps between fields."""
+    import io
+
+    import numpy as np
+
+    array = np.load(io.BytesIO(member), allow_pickle=False)
+    fields = array.dtype.fields
+    if not fields or array.dtype.itemsize == sum(dtype.itemsize for dtype, *_ in fields.values()):
+        return member
+    clean = np.zeros(array.shape, dtype=array.dtype)
+    for name in array.dtype.names:
+        clean[name] = array[name]
+    return _npy(clean)
 
 
 def _searched(pipeline: Any, search: dict[str, Any], seed: int) -> Any:
@@ -49,44 +96,60 @@ def _searched(pipeline: Any, search: dict[str, Any], seed: int) -> Any:
 
 
 def model(ctx: StepContext) -> Any:
+    """The fitted pipeline: the object fit made in this process, else loaded from `model/estimator` (trusted types only)."""
+
     def load() -> Any:
         from assay.run.package import load_trusted_model
 
-        return load_trusted_model(ctx.workspace.path(MODEL_FILE))
+        return load_trusted_model(ctx.input_path(MODEL))
 
-    return ctx.workspace.cached("model", load)
+    ctx.input_path(MODEL)
+    return ctx.workspace.cached(f"model:{MODEL}", load)
 
 
-def scores(ctx: StepContext, role: str, part: str | None = None) -> Any:
+def predicted(ctx: StepContext, name: str) -> Any:
+    """The model's event probabilities for the rows of the artifact `name`."""
+
     def compute() -> Any:
-        X, _ = features_of(ctx, role, part)
+        X, _ = features_of(ctx, name)
         return model(ctx).predict_proba(X)[:, 1]
 
-    return ctx.workspace.cached(f"scores:{role}:{part}", compute)
+    return ctx.workspace.cached(f"predicted:{name}", compute)
+
+
+def saved_scores(ctx: StepContext, dataset: str) -> Any:
+    """The scores evaluate wrote for `dataset`, as float64."""
+    import io
+
+    import numpy as np
+
+    name = scores_artifact(dataset)
+    ctx.input_path(name)
+    return ctx.workspace.cached(f"array:{name}", lambda: np.load(io.BytesIO(ctx.read_bytes(name)), allow_pickle=False))
 
 
 def step_evaluate(ctx: StepContext) -> list[str]:
-    """Metrics on the test and out-of-time sets, and the spec's gates."""
+    """Metrics on the test and out-of-time sets, the spec's gates, and the scores behind them."""
     import numpy as np
 
     from assay.run.metrics import check_gates, evaluate_scores
 
     threshold = _threshold(ctx.spec)
     bins = ctx.spec["evaluation"].get("calibrationBins", 10)
-    datasets = {"test": ("train", "test")}
+    datasets = {"test": SPLIT_TEST}
     if "outOfTime" in ctx.spec["data"]:
-        datasets["outOfTime"] = ("outOfTime", None)  # type: ignore[assignment]
-    metrics, outputs = {}, ["reports/metrics.json"]
-    for name, (role, part) in datasets.items():
-        _, y = features_of(ctx, role, part)
-        predicted = scores(ctx, role, part)
-        metrics[name] = evaluate_scores(y, predicted, threshold=threshold, calibration_bins=bins)
-        buffer = _npy(np.asarray(predicted, dtype="<f8"))
-        ctx.workspace.write_bytes(f"scores/{name}.npy", buffer)
-        outputs.append(f"scores/{name}.npy")
+        datasets["outOfTime"] = data_artifact("outOfTime")
+    metrics, outputs = {}, [METRICS]
+    for dataset, name in datasets.items():
+        _, y = features_of(ctx, name)
+        scores = np.asarray(predicted(ctx, name), dtype="<f8")
+        metrics[dataset] = evaluate_scores(y, scores, threshold=threshold, calibration_bins=bins)
+        ctx.write_bytes(scores_artifact(dataset), _npy(scores))
+        ctx.workspace.remember(f"array:{scores_artifact(dataset)}", scores)
+        outputs.append(scores_artifact(dataset))
     gates = check_gates(metrics, ctx.spec["evaluation"].get("gates", []))
     report = {"threshold": threshold, "datasets": metrics, "gates": gates, "passed": all(g["passed"] for g in gates)}
-    ctx.workspace.write_json("reports/metrics.json", report)
+    ctx.write_json(METRICS, report)
     return outputs
 
 
@@ -101,16 +164,16 @@ def _npy(array: Any) -> bytes:
 
 
 def step_fairness(ctx: StepContext) -> list[str]:
-    """Fairness at the decision threshold on the test set, per protected attribute and group."""
+    """Fairness at the decision threshold on the test rows, per protected attribute and group, from evaluate's scores."""
     from assay.run.fairness import fairness_report
 
     fairness = ctx.spec["fairness"]
     attributes = ctx.spec["data"].get("protectedAttributes", [])
-    test = frame(ctx, "train").iloc[rows(ctx, "test")]
+    test = table(ctx, SPLIT_TEST)
     groups = {a["name"]: test[a["column"]].to_numpy(dtype=object) for a in attributes}
-    _, y = features_of(ctx, "train", "test")
+    _, y = features_of(ctx, SPLIT_TEST)
     report = fairness_report(
-        scores(ctx, "train", "test"),
+        saved_scores(ctx, "test"),
         y,
         groups,
         attributes,
@@ -120,24 +183,30 @@ def step_fairness(ctx: StepContext) -> list[str]:
         min_group_size=fairness["minGroupSize"],
         bootstrap=fairness.get("bootstrap", {"iterations": 200, "confidence": 0.95, "seed": 0}),
     )
-    ctx.workspace.write_json("reports/fairness.json", report)
-    return ["reports/fairness.json"]
+    ctx.write_json(FAIRNESS, report)
+    return [FAIRNESS]
 
 
 def step_explain(ctx: StepContext) -> list[str]:
-    """Global importance by permutation on held-out data; principal-reason frequencies among declines."""
+    """Global importance by permutation on the test rows; principal-reason frequencies among declines.
+
+    Each feature's anchor (its most favorable or typical value) is taken on the
+    training rows when the plan step declares `split/train`, otherwise on the test
+    rows it does declare; the report names which (`referenceRows`).
+    """
     from assay.run.explain import feature_contributions, global_importance, principal_reasons
 
     explainability = ctx.spec["explainability"]
-    X, y = features_of(ctx, "train", "test")
+    X, y = features_of(ctx, SPLIT_TEST)
     pipeline = model(ctx)
     importance = global_importance(pipeline.predict_proba, X, y, seed=ctx.seed)
-    predicted = scores(ctx, "train", "test")
+    scores = predicted(ctx, SPLIT_TEST)
     threshold = _threshold(ctx.spec)
     favorable = ctx.spec.get("fairness", {}).get("favorable", "below")
-    declined = predicted >= threshold if favorable == "below" else predicted < threshold
+    declined = scores >= threshold if favorable == "below" else scores < threshold
     features = ctx.spec["data"]["features"]
-    reference, _ = features_of(ctx, "train", "train")
+    reference_rows = SPLIT_TRAIN if ctx.declares(SPLIT_TRAIN) else SPLIT_TEST
+    reference, _ = features_of(ctx, reference_rows)
     method = explainability.get("reasonMethod", "points-below-max")
     contributions = feature_contributions(pipeline, X, method, reference=reference, favorable=favorable, seed=ctx.seed)
     reasons = principal_reasons(
@@ -147,20 +216,20 @@ def step_explain(ctx: StepContext) -> list[str]:
         declined,
         min(int(explainability["principalReasons"]), 4),
     )
-    ctx.workspace.write_json("reports/explanations.json", {"globalImportance": importance, "principalReasons": reasons})
-    return ["reports/explanations.json"]
+    ctx.write_json(EXPLANATIONS, {"globalImportance": importance, "principalReasons": reasons, "referenceRows": reference_rows})
+    return [EXPLANATIONS]
 
 
 def step_baseline(ctx: StepContext) -> list[str]:
     """Binned distributions of the score and each feature on the training rows, for PSI and CSI later."""
     from assay.run.baseline import drift_baseline
 
-    X, _ = features_of(ctx, "train", "train")
+    X, _ = features_of(ctx, SPLIT_TRAIN)
     monitoring = ctx.spec.get("monitoring", {})
     bins = int(monitoring.get("score", {}).get("bins", 10))
-    baseline = drift_baseline(scores(ctx, "train", "train"), X, ctx.spec["data"]["features"], bins=bins)
-    ctx.workspace.write_json("reports/baseline.json", baseline)
-    return ["reports/baseline.json"]
+    baseline = drift_baseline(predicted(ctx, SPLIT_TRAIN), X, ctx.spec["data"]["features"], bins=bins)
+    ctx.write_json(BASELINE, baseline)
+    return [BASELINE]
 
 
 REQUIREMENTS = ("scikit-learn", "numpy", "scipy", "pandas", "skops")
@@ -168,6 +237,7 @@ REQUIREMENTS = ("scikit-learn", "numpy", "scipy", "pandas", "skops")
 
 def step_package(ctx: StepContext) -> list[str]:
     """An MLflow-compatible model directory (skops, no pickle) and the model card."""
+    from assay.run.package import MODEL_FILE as PACKAGED_MODEL_FILE
     from assay.run.package import render_model_card, write_model_package
 
     spec = ctx.spec
@@ -176,28 +246,31 @@ def step_package(ctx: StepContext) -> list[str]:
     meta = spec["metadata"]
     write_model_package(
         model(ctx),
-        ctx.workspace.outputs / "package",
+        ctx.workspace.outputs / PACKAGE,
         model_name=meta["name"],
         version=meta["version"],
         plan_digest=ctx.plan_digest,
         input_columns=columns,
         requirements=requirements,
     )
-    metrics = ctx.workspace.read_json("reports/metrics.json")
+    # The packaged model is the fitted model's file itself, byte for byte: a second dump of
+    # a loaded pipeline could differ in padding bytes (see model_bytes).
+    ctx.write_bytes(PACKAGE + PACKAGED_MODEL_FILE, ctx.read_bytes(MODEL))
+    metrics = ctx.read_json(METRICS)
     card = render_model_card(
         {
             "spec": spec,
             "plan_digest": ctx.plan_digest,
             "metrics": metrics["datasets"],
             "gates": metrics["gates"],
-            "fairness": _optional(ctx, "reports/fairness.json"),
-            "explanations": _optional(ctx, "reports/explanations.json"),
+            "fairness": _optional(ctx, FAIRNESS),
+            "explanations": _optional(ctx, EXPLANATIONS),
             "python": platform.python_version(),
         }
     )
-    ctx.workspace.write_bytes("reports/model-card.md", card.encode())
-    return ["package", "reports/model-card.md"]
+    ctx.write_bytes(MODEL_CARD, card.encode())
+    return [PACKAGE, MODEL_CARD]
 
 
 def _optional(ctx: StepContext, name: str) -> Any:
-    return ctx.workspace.read_json(name) if ctx.workspace.path(name).is_file() else None
+    return ctx.read_json(name) if ctx.declares(name) else None

@@ -1,20 +1,23 @@
 """run_plan: execute a compiled plan's training steps into a run folder named by the plan digest.
 
-Steps whose records verify are skipped, so a killed run resumes where it stopped
-and a finished one is not redone. Outputs go to the content-addressed store.
+Steps whose records verify (same input digests, outputs unchanged) are skipped, so
+a killed run resumes where it stopped and a finished one is not redone. Outputs go
+to the content-addressed store.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from assay.plan import CompiledPlan
-from assay.run.steps import RunFailed, StepContext, step_functions
-from assay.run.workspace import RUNS_FOLDER, Workspace, json_bytes, store_artifacts
+from assay.run.steps import SOURCE_PREFIX, RunFailed, StepContext, StepFunction, UndeclaredArtifact, input_digests, step_functions
+from assay.run.workspace import RUNS_FOLDER, Workspace, json_bytes, run_folder_lock, sha256_file, store_artifacts
+
+RUN_RECORD = "run.json"
 
 
 @dataclass(frozen=True)
@@ -59,28 +62,54 @@ def run_plan(
     progress: Progress = lambda _: None,
     folder: Path | None = None,
 ) -> RunResult:
-    """Run every step of `plan` (resuming completed ones) and store the outputs."""
+    """Run every step of `plan` (resuming completed ones) and store the outputs.
+
+    A step is skipped when its record shows it read the inputs it would read now
+    and its outputs still have their digests; `run.json` is removed first and
+    written last, so it exists only for a run that finished.
+    """
     folder = folder or root / RUNS_FOLDER / plan.digest
+    with run_folder_lock(folder):
+        return _run_steps(root, plan, folder, data_roots, progress)
+
+
+def _run_steps(root: Path, plan: CompiledPlan, folder: Path, data_roots: Sequence[str], progress: Progress) -> RunResult:
     workspace = Workspace(folder, folder)
+    (folder / RUN_RECORD).unlink(missing_ok=True)
     context = StepContext(root, dict(plan.data["spec"]), plan.digest, data_roots, workspace)
     functions = step_functions()
-    records = []
+    records: list[dict[str, Any]] = []
+    digests: dict[str, str] = {}
     for step in plan.data["training"]["steps"]:
-        done = workspace.completed(step["name"])
+        ctx = context.for_step(step)
+        inputs = input_digests(ctx, digests)
+        done = workspace.completed(step["name"], inputs) if inputs is not None else None
         if done is not None:
-            progress(f"{step['name']}: done before, outputs verified")
-            records.append(dict(done))
-            continue
-        started = time.perf_counter()
-        try:
-            outputs = functions[step["name"]](context)
-        except RunFailed as error:
-            progress(f"{step['name']}: FAILED: {error}")
-            return RunResult(plan.model, plan.digest, folder, tuple(records), failure=f"{step['name']}: {error}")
-        record = workspace.record_step(step["name"], outputs, time.perf_counter() - started)
-        progress(f"{step['name']}: {record['seconds']:.2f} s")
+            progress(f"{step['name']}: done before, inputs and outputs verified")
+            record = dict(done)
+        else:
+            try:
+                record = _execute(ctx, functions[step["name"]], inputs if inputs is not None else {})
+            except RunFailed as error:
+                progress(f"{step['name']}: FAILED: {error}")
+                return RunResult(plan.model, plan.digest, folder, _timings(records), failure=f"{step['name']}: {error}")
+            progress(f"{step['name']}: {record['seconds']:.2f} s")
+        digests.update(record["outputs"])
         records.append(record)
     return _finish(root, plan, folder, workspace, records)
+
+
+def _execute(ctx: StepContext, function: StepFunction, inputs: Mapping[str, str]) -> dict[str, Any]:
+    """Run one step and write its record; its outputs must be exactly the ones its plan step declares."""
+    started = time.perf_counter()
+    produced = function(ctx)
+    if sorted(produced) != sorted(ctx.outputs):
+        raise UndeclaredArtifact(f"step '{ctx.step}' wrote {sorted(produced)}, but its plan step declares {sorted(ctx.outputs)}")
+    return ctx.workspace.record_step(ctx.step, ctx.outputs, time.perf_counter() - started, inputs)
+
+
+def _timings(records: list[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
+    return tuple({"step": r["step"], "seconds": r["seconds"]} for r in records)
 
 
 def _finish(root: Path, plan: CompiledPlan, folder: Path, workspace: Workspace, records: list[dict[str, Any]]) -> RunResult:
@@ -88,22 +117,35 @@ def _finish(root: Path, plan: CompiledPlan, folder: Path, workspace: Workspace, 
     store_artifacts(root, folder, outputs)
     metrics = workspace.read_json("reports/metrics.json")
     fairness = workspace.read_json("reports/fairness.json")["verdict"] if "reports/fairness.json" in outputs else None
-    steps = tuple({"step": r["step"], "seconds": r["seconds"]} for r in records)
-    result = RunResult(plan.model, plan.digest, folder, steps, dict(sorted(outputs.items())), bool(metrics["passed"]), fairness)
+    result = RunResult(plan.model, plan.digest, folder, _timings(records), dict(sorted(outputs.items())), bool(metrics["passed"]), fairness)
     summary = {key: value for key, value in result.summary().items() if key not in ("folder", "steps")}
-    workspace.write_bytes("run.json", json_bytes(summary))
+    workspace.write_bytes(RUN_RECORD, json_bytes(summary))
     return result
 
 
 def run_single_step(
     root: Path, plan: CompiledPlan, step: str, inputs: Path, outputs: Path, data_roots: Sequence[str] = ()
 ) -> dict[str, Any]:
-    """One step, reading its inputs from `inputs` and writing to `outputs` (a task of the Argo Workflow)."""
-    names = [s["name"] for s in plan.data["training"]["steps"]]
-    if step not in names:
-        raise RunFailed(f"step '{step}' is not in this plan (steps: {', '.join(names)})")
+    """One step, reading its declared inputs from `inputs` and writing its declared outputs to `outputs` (an Argo task).
+
+    A data source is read from `inputs/source/<role>` when staged there (its sha256
+    is checked either way), else from the repository. The step's record goes to
+    `outputs/steps/<step>.json`.
+    """
+    by_name = {s["name"]: s for s in plan.data["training"]["steps"]}
+    if step not in by_name:
+        raise RunFailed(f"step '{step}' is not in this plan (steps: {', '.join(by_name)})")
     workspace = Workspace(inputs, outputs)
-    context = StepContext(root, dict(plan.data["spec"]), plan.digest, data_roots, workspace)
-    started = time.perf_counter()
-    produced = step_functions()[step](context)
-    return workspace.record_step(step, produced, time.perf_counter() - started)
+    ctx = StepContext(root, dict(plan.data["spec"]), plan.digest, data_roots, workspace).for_step(by_name[step])
+    missing = [name for name in ctx.inputs if not name.startswith(SOURCE_PREFIX) and not (inputs / name.rstrip("/")).exists()]
+    if missing:
+        raise RunFailed(f"missing inputs in {inputs}: {', '.join(missing)}")
+    known = {p.relative_to(inputs).as_posix(): sha256_file(p) for name in ctx.inputs for p in _files(inputs / name.rstrip("/"))}
+    digests = input_digests(ctx, known)
+    return _execute(ctx, step_functions()[step], digests or {})
+
+
+def _files(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file())
+    return [path] if path.is_file() else []

@@ -1,49 +1,118 @@
-"""The training steps. Each reads its declared inputs from the workspace and writes its outputs.
+"""The training steps. Each reads only the inputs its plan step declares and writes exactly its declared outputs.
 
 The same functions run for `assay run MODEL` (all steps, one process, objects
 cached between steps) and for `assay run MODEL --step NAME --in DIR --out DIR`
 (one step, inputs read from files), which is what each task of the compiled Argo
-Workflow executes.
+Workflow executes. Artifacts sit at their plan paths (`data/train`,
+`split/test`, `model/estimator`, `scores/test`, `reports/metrics.json`,
+`package/`), which are the paths the workflow's artifacts use. A step asking for
+an input its plan step does not declare is a bug, refused at once, so a step
+never depends on a file that a workflow task would not have.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assay.run.data import parse_table, read_verified, resolve_data_path
-from assay.run.workspace import Workspace
+from assay.run.data import DataError, parse_table, read_verified, resolve_data_path, select_rows
+from assay.run.workspace import Workspace, json_bytes, sha256_file
 
-EXTENSIONS = {"csv": "csv", "parquet": "parquet"}
+SOURCE_PREFIX = "source:"
+VALIDATION = "reports/data-validation.json"
+SPLIT_TRAIN = "split/train"
+SPLIT_TEST = "split/test"
+MODEL = "model/estimator"
 
 
 class RunFailed(Exception):
     """The run cannot go on: its reason is a finding, not a crash (bad data, a refused estimator)."""
 
 
+class UndeclaredArtifact(RuntimeError):
+    """A step read or wrote an artifact its plan step does not declare (a bug in assay, not in the spec)."""
+
+
 @dataclass(frozen=True)
 class StepContext:
-    """What every step may read besides its inputs."""
+    """What a step may read besides its inputs, and the inputs and outputs its plan step declares."""
 
     root: Path
     spec: dict[str, Any]
     plan_digest: str
     data_roots: Sequence[str]
     workspace: Workspace
+    step: str = ""
+    inputs: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
 
     @property
     def seed(self) -> int:
         return int(self.spec["training"]["split"]["seed"])
+
+    def for_step(self, step: Mapping[str, Any]) -> StepContext:
+        return dataclasses.replace(self, step=str(step["name"]), inputs=tuple(step["inputs"]), outputs=tuple(step["outputs"]))
+
+    def declares(self, name: str) -> bool:
+        return name in self.inputs
+
+    def input_path(self, name: str) -> Path:
+        if not self.declares(name):
+            raise UndeclaredArtifact(f"step '{self.step}' reads '{name}', which its plan step does not declare ({', '.join(self.inputs)})")
+        return self.workspace.path(name)
+
+    def read_bytes(self, name: str) -> bytes:
+        return self.input_path(name).read_bytes()
+
+    def read_json(self, name: str) -> Any:
+        self.input_path(name)
+        return self.workspace.read_json(name)
+
+    def write_bytes(self, name: str, content: bytes) -> None:
+        if not any(name == output or (output.endswith("/") and name.startswith(output)) for output in self.outputs):
+            raise UndeclaredArtifact(
+                f"step '{self.step}' writes '{name}', which its plan step does not declare ({', '.join(self.outputs)})"
+            )
+        self.workspace.write_bytes(name, content)
+
+    def write_json(self, name: str, value: Any) -> None:
+        self.write_bytes(name, json_bytes(value))
+
+    def source_path(self, role: str) -> Path:
+        """The data source `role`: staged by the workflow at `<in>/source/<role>`, else the spec's uri in the repository."""
+        staged = self.workspace.inputs / "source" / role
+        if self.workspace.inputs != self.workspace.outputs and staged.is_file():
+            return staged
+        return resolve_data_path(self.root, self.spec["data"][role]["uri"], self.data_roots)
+
+
+def input_digests(ctx: StepContext, known: Mapping[str, str]) -> dict[str, str] | None:
+    """sha256 of each declared input: a data source hashed where it is read, a step output from `known` (None if unknown)."""
+    digests: dict[str, str] = {}
+    for name in ctx.inputs:
+        if name.startswith(SOURCE_PREFIX):
+            try:
+                digests[name] = sha256_file(ctx.source_path(name.removeprefix(SOURCE_PREFIX)))
+            except (DataError, OSError):
+                return None
+            continue
+        prefix = name if name.endswith("/") else None
+        found = {path: digest for path, digest in known.items() if path == name or (prefix and path.startswith(prefix))}
+        if not found:
+            return None
+        digests.update(found)
+    return digests
 
 
 def _roles(spec: dict[str, Any]) -> list[str]:
     return [role for role in ("train", "outOfTime") if role in spec["data"]]
 
 
-def _data_name(spec: dict[str, Any], role: str) -> str:
-    return f"data/{role}.{EXTENSIONS[spec['data'][role]['format']]}"
+def data_artifact(role: str) -> str:
+    return f"data/{role}"
 
 
 def _categorical(spec: dict[str, Any]) -> list[str]:
@@ -51,68 +120,79 @@ def _categorical(spec: dict[str, Any]) -> list[str]:
     return columns + [a["column"] for a in spec["data"].get("protectedAttributes", [])]
 
 
-def frame(ctx: StepContext, role: str) -> Any:
-    def load() -> Any:
-        content = ctx.workspace.path(_data_name(ctx.spec, role)).read_bytes()
-        return parse_table(content, ctx.spec["data"][role]["format"], _categorical(ctx.spec))
+def _role_of(name: str) -> str:
+    """Which source an artifact's rows come from: the splits are rows of the training data."""
+    return "outOfTime" if name == data_artifact("outOfTime") else "train"
 
-    return ctx.workspace.cached(f"frame:{role}", load)
+
+def table(ctx: StepContext, name: str) -> Any:
+    """The artifact `name` (a data file or a split) parsed as a DataFrame, once per process."""
+
+    def load() -> Any:
+        return parse_table(ctx.read_bytes(name), ctx.spec["data"][_role_of(name)]["format"], _categorical(ctx.spec))
+
+    ctx.input_path(name)
+    return ctx.workspace.cached(f"table:{name}", load)
 
 
 def step_load(ctx: StepContext) -> list[str]:
     """Verify each source's sha256 on the bytes read, then keep those exact bytes."""
     outputs = []
     for role in _roles(ctx.spec):
-        source = ctx.spec["data"][role]
         try:
-            content = read_verified(resolve_data_path(ctx.root, source["uri"], ctx.data_roots), source["sha256"])
-        except Exception as error:
+            content = read_verified(ctx.source_path(role), ctx.spec["data"][role]["sha256"])
+        except DataError as error:
             raise RunFailed(str(error)) from error
-        ctx.workspace.write_bytes(_data_name(ctx.spec, role), content)
-        outputs.append(_data_name(ctx.spec, role))
+        ctx.write_bytes(data_artifact(role), content)
+        outputs.append(data_artifact(role))
     return outputs
 
 
 def step_validate_data(ctx: StepContext) -> list[str]:
     from assay.run.validate_data import validate_frame
 
-    reports = [validate_frame(frame(ctx, role), ctx.spec, role) for role in _roles(ctx.spec)]
-    ctx.workspace.write_json("reports/data-validation.json", {"datasets": reports, "passed": all(r["passed"] for r in reports)})
+    reports = [validate_frame(table(ctx, data_artifact(role)), ctx.spec, role) for role in _roles(ctx.spec)]
+    ctx.write_json(VALIDATION, {"datasets": reports, "passed": all(r["passed"] for r in reports)})
     errors = [f"{r['dataset']}: {f['message']}" for r in reports for f in r["findings"] if f["severity"] == "error"]
     if errors:
         raise RunFailed("data validation failed: " + "; ".join(errors))
-    return ["reports/data-validation.json"]
+    return [VALIDATION]
 
 
-def target(ctx: StepContext, role: str) -> Any:
+def target(ctx: StepContext, name: str) -> Any:
+    """0/1 labels of the artifact `name`'s rows."""
     from assay.run.validate_data import target_vector
 
-    return ctx.workspace.cached(f"y:{role}", lambda: target_vector(frame(ctx, role), ctx.spec))
+    return ctx.workspace.cached(f"y:{name}", lambda: target_vector(table(ctx, name), ctx.spec))
 
 
 def step_split(ctx: StepContext) -> list[str]:
+    """The train and test rows of the development data, each written as a table of the source's format.
+
+    A CSV split keeps the source's header and records byte for byte, so the rows
+    every later step reads are lines of the pinned file.
+    """
     from assay.run.split import split_rows
 
-    train, test = split_rows(frame(ctx, "train"), target(ctx, "train"), ctx.spec)
-    ctx.workspace.write_json("split/train.json", train)
-    ctx.workspace.write_json("split/test.json", test)
-    ctx.workspace.remember("rows:train", train)
-    ctx.workspace.remember("rows:test", test)
-    return ["split/train.json", "split/test.json"]
+    if not ctx.read_json(VALIDATION).get("passed"):
+        raise RunFailed("data validation did not pass; nothing is split")
+    source = data_artifact("train")
+    frame = table(ctx, source)
+    train, test = split_rows(frame, target(ctx, source), ctx.spec)
+    content = ctx.read_bytes(source)
+    data_format = ctx.spec["data"]["train"]["format"]
+    for name, positions in ((SPLIT_TRAIN, train), (SPLIT_TEST, test)):
+        try:
+            ctx.write_bytes(name, select_rows(content, data_format, positions, len(frame)))
+        except DataError as error:
+            raise RunFailed(str(error)) from error
+    return [SPLIT_TRAIN, SPLIT_TEST]
 
 
-def rows(ctx: StepContext, part: str) -> list[int]:
-    return list(ctx.workspace.cached(f"rows:{part}", lambda: ctx.workspace.read_json(f"split/{part}.json")))
-
-
-def features_of(ctx: StepContext, role: str, part: str | None = None) -> tuple[Any, Any]:
-    """(X, y) for a dataset, restricted to the train or test rows of the split when `part` is given."""
-    data, y = frame(ctx, role), target(ctx, role)
+def features_of(ctx: StepContext, name: str) -> tuple[Any, Any]:
+    """(X, y) of the artifact `name`'s rows: the declared features and the 0/1 target."""
     names = [f["name"] for f in ctx.spec["data"]["features"]]
-    if part is None:
-        return data[names], y
-    positions = rows(ctx, part)
-    return data.iloc[positions][names], y[positions]
+    return table(ctx, name)[names], target(ctx, name)
 
 
 StepFunction = Callable[[StepContext], list[str]]

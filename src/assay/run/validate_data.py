@@ -17,12 +17,11 @@ def target_vector(frame: Any, spec: dict[str, Any]) -> Any:
     target = spec["data"]["target"]
     column = frame[target["name"]]
     positive = target["positiveClass"]
-    if isinstance(positive, bool) or not isinstance(positive, int | float):
-        return (
-            (column.astype("string") == str(positive).lower() if isinstance(positive, bool) else column.astype("string") == str(positive))
-            .astype(int)
-            .to_numpy()
-        )
+    if isinstance(positive, bool):
+        # pandas reads true/True/TRUE as a bool column, whose text is "True": compare without case.
+        return (column.astype("string").str.lower() == str(positive).lower()).astype(int).to_numpy()
+    if not isinstance(positive, int | float):
+        return (column.astype("string") == str(positive)).astype(int).to_numpy()
     return (column == positive).astype(int).to_numpy()
 
 
@@ -81,7 +80,7 @@ def validate_frame(frame: Any, spec: dict[str, Any], role: str) -> dict[str, Any
         column = attribute["column"]
         if column not in frame.columns:
             continue
-        present = set(frame[column].dropna().astype(str))
+        present = set(frame[column].dropna().astype(str).unique())
         for group in [attribute["reference"], *attribute["groups"]]:
             if group not in present:
                 findings.append(

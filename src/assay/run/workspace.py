@@ -1,17 +1,23 @@
 """Where a run's artifacts live: a folder per plan digest, atomic writes, and step records.
 
-A step's outputs are written atomically, then a record naming each output's sha256
-is written last (`steps/<name>.json`). A later run treats a step as done only when
-its record exists and every output still has the recorded digest, so a run killed
-at any point leaves nothing that a later step could mistake for complete.
+A step's outputs are written atomically, then a record naming the sha256 of each
+input it read and each output it wrote is written last (`steps/<name>.json`). A
+later run treats a step as done only when its record exists, its inputs are still
+those digests, and every output still has the recorded digest, so a run killed at
+any point leaves nothing that a later step could mistake for complete, and a step
+whose input was redone with different bytes is redone too.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
+import os
 import shutil
-from collections.abc import Callable, Mapping
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +25,7 @@ from assay.output import write_atomic
 
 RUNS_FOLDER = ".assay/runs"
 STORE_FOLDER = ".assay/store/sha256"
+LOCK_FILE = ".lock"
 
 
 def sha256_file(path: Path) -> str:
@@ -41,6 +48,7 @@ class Workspace:
         self.inputs = inputs
         self.outputs = outputs
         self._cache: dict[str, Any] = {}
+        self._written: dict[str, str] = {}  # sha256 of what write_bytes wrote, by name: no need to read it back
 
     def path(self, name: str) -> Path:
         return self.inputs / name
@@ -50,6 +58,7 @@ class Workspace:
 
     def write_bytes(self, name: str, content: bytes) -> None:
         write_atomic(self.outputs / name, content)
+        self._written[name] = hashlib.sha256(content).hexdigest()
 
     def write_json(self, name: str, value: Any) -> None:
         self.write_bytes(name, json_bytes(value))
@@ -63,19 +72,37 @@ class Workspace:
     def remember(self, key: str, value: Any) -> None:
         self._cache[key] = value
 
-    def record_step(self, step: str, outputs: list[str], seconds: float) -> dict[str, Any]:
+    def output_digests(self, outputs: Sequence[str]) -> dict[str, str]:
+        """sha256 of every file of the declared `outputs` (a folder output, "package/", by each file in it)."""
         digests = {}
         for name in outputs:
-            target = self.outputs / name
-            files = sorted(p for p in target.rglob("*") if p.is_file()) if target.is_dir() else [target]
+            target = self.outputs / name.rstrip("/")
+            if name.endswith("/") or target.is_dir():
+                files = sorted(p for p in target.rglob("*") if p.is_file()) if target.is_dir() else []
+                if not files:
+                    raise FileNotFoundError(f"declared output folder '{name}' was not written")
+            elif target.is_file():
+                files = [target]
+            else:
+                raise FileNotFoundError(f"declared output '{name}' was not written")
             for file in files:
-                digests[file.relative_to(self.outputs).as_posix()] = sha256_file(file)
-        record = {"step": step, "outputs": digests, "seconds": round(seconds, 3)}
+                relative = file.relative_to(self.outputs).as_posix()
+                digests[relative] = self._written.pop(relative, "") or sha256_file(file)
+        return digests
+
+    def record_step(self, step: str, outputs: Sequence[str], seconds: float, inputs: Mapping[str, str]) -> dict[str, Any]:
+        """Write the step's record, last: the digest of every input it read and every output it wrote."""
+        record = {
+            "step": step,
+            "inputs": dict(sorted(inputs.items())),
+            "outputs": self.output_digests(outputs),
+            "seconds": round(seconds, 3),
+        }
         write_atomic(self.outputs / "steps" / f"{step}.json", json_bytes(record))
         return record
 
-    def completed(self, step: str) -> Mapping[str, Any] | None:
-        """The step's record when it exists and every output still has its recorded digest."""
+    def completed(self, step: str, inputs: Mapping[str, str]) -> Mapping[str, Any] | None:
+        """The step's record when it read exactly these `inputs` and every output still has its recorded digest."""
         record_path = self.outputs / "steps" / f"{step}.json"
         if not record_path.is_file():
             return None
@@ -83,20 +110,57 @@ class Workspace:
             record = json.loads(record_path.read_text())
         except ValueError:
             return None
-        for name, digest in record.get("outputs", {}).items():
+        if not isinstance(record, dict) or record.get("inputs") != dict(inputs) or not isinstance(record.get("outputs"), dict):
+            return None
+        for name, digest in record["outputs"].items():
             path = self.outputs / name
             if not path.is_file() or sha256_file(path) != digest:
                 return None
-        return dict(record)
+        return record
 
 
 def store_artifacts(root: Path, run_folder: Path, digests: Mapping[str, str]) -> None:
-    """Copy each artifact into the content-addressed store, by sha256 (existing objects are kept)."""
+    """Copy each artifact into the content-addressed store, by sha256 (existing objects are kept).
+
+    Each copy goes through its own temporary file, so runs of different models that
+    store the same object at the same time (a shared requirements.txt) do not collide.
+    """
     for name, digest in digests.items():
         target = root / STORE_FOLDER / digest[:2] / digest[2:]
         if target.exists():
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_suffix(".tmp")
-        shutil.copyfile(run_folder / name, temporary)
-        temporary.replace(target)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{digest[2:18]}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as stream, open(run_folder / name, "rb") as source:
+                shutil.copyfileobj(source, stream, 1 << 20)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+
+@contextlib.contextmanager
+def run_folder_lock(folder: Path) -> Iterator[None]:
+    """Hold the run folder for one process: a second run of the same plan waits, then finds the steps done.
+
+    Inside the lock, leftovers of a killed run (temporary files of atomic writes,
+    half-built package folders) are removed; they are never outputs.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / LOCK_FILE, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            _remove_leftovers(folder)
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _remove_leftovers(folder: Path) -> None:
+    leftovers = [p for p in folder.rglob(".*") if p.name != LOCK_FILE and p.name.endswith((".tmp", ".partial", ".partial.old"))]
+    for path in sorted(leftovers, key=lambda p: len(p.parts), reverse=True):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.exists() or path.is_symlink():
+            path.unlink(missing_ok=True)
