@@ -128,12 +128,26 @@ def _cel(document: Document, pointer: str, source: str, problems: list[Diagnosti
         return None
 
 
-def _template(document: Document, pointer: str, source: str, problems: list[Diagnostic]) -> jinja2.Template | None:
+def _template(document: Document, pointer: str, source: str, problems: list[Diagnostic]) -> LazyTemplate | None:
     try:
-        return TEMPLATES.from_string(source)
+        TEMPLATES.parse(source)  # syntax errors now, at the rule's line; code generation on first render
+        return LazyTemplate(source)
     except jinja2.TemplateSyntaxError as error:
         problems.append(_at(document, pointer, "P002", f"template does not compile: {error.message}"))
         return None
+
+
+class LazyTemplate:
+    """A Jinja template compiled on first render: most rules never fail, so most never render."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._template: jinja2.Template | None = None
+
+    def render(self, **scope: Any) -> str:
+        if self._template is None:
+            self._template = TEMPLATES.from_string(self.source)
+        return self._template.render(**scope)
 
 
 def _match(raw: Mapping[str, Any]) -> Match:

@@ -134,7 +134,7 @@ def _outcome(outcome: Any) -> bool:
     return outcome
 
 
-def _render(template: jinja2.Template, scope: Mapping[str, Any]) -> str:
+def _render(template: Any, scope: Mapping[str, Any]) -> str:
     return " ".join(template.render(**scope).split())
 
 

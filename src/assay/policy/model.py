@@ -6,8 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import jinja2
-
 from assay.diagnostics import Location, RuleInfo
 
 SEVERITY_RANK = {"warn": 1, "deny": 2}
@@ -40,8 +38,8 @@ class CompiledRule:
     when: Any | None
     for_each: Any | None
     condition: Any
-    message: jinja2.Template
-    pointer: jinja2.Template
+    message: Any
+    pointer: Any
     fix: str
     tests: tuple[Mapping[str, Any], ...]
     location: Location
