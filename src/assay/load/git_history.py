@@ -14,9 +14,8 @@ import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
-from assay.load.git_tree import GitError, glob_pattern, run_git
+from assay.load.git_tree import GitError, glob_pattern, read_exactly, run_git
 from assay.load.source import DEFAULT_LIMITS, Limits, SourceError, SourceFile, file_diagnostic
 
 # %G? letters: G good, U good but of unknown validity, X/Y expired signature or key,
@@ -182,18 +181,6 @@ def _parse_tree(content: bytes) -> TreeEntries:
         entries[name] = (mode.zfill(6), content[nul + 1 : nul + 21].hex())
         index = nul + 21
     return entries
-
-
-def read_exactly(stream: IO[bytes], size: int) -> bytes:
-    chunks = []
-    remaining = size
-    while remaining:
-        chunk = stream.read(remaining)
-        if not chunk:
-            raise GitError("git cat-file ended early")
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
 
 
 class CommitTree:

@@ -111,7 +111,7 @@ class GitTree:
         header = stdout.readline().split()
         if len(header) != 3 or int(header[2]) != size:
             raise GitError(f"git cat-file gave an unexpected answer for {oid}: {header!r}")
-        content = _read_exactly(stdout, size)
+        content = read_exactly(stdout, size)
         stdout.read(1)
         return content
 
@@ -127,7 +127,8 @@ class GitTree:
             self.close()
 
 
-def _read_exactly(stream: IO[bytes], size: int) -> bytes:
+def read_exactly(stream: IO[bytes], size: int) -> bytes:
+    """Exactly `size` bytes from a `git cat-file --batch` stream."""
     chunks = []
     remaining = size
     while remaining:
