@@ -100,7 +100,22 @@ def verify_model(tree: FileTree, model: str, trust: TrustRoot, store: Path | Non
                 if problem:
                     report.fail(record.path, problem)
         previous = {"path": record.path, "sha256": digest}
+    _check_promoted_files(tree, report)
     return report
+
+
+def _check_promoted_files(tree: FileTree, report: VerificationReport) -> None:
+    """Each file under deploy/ must match the latest verified promotion that rendered it."""
+    latest: dict[str, tuple[str, str]] = {}
+    for record in report.records:
+        if record.kind == "promotion":
+            for path, digest in subject_digests(record.statement).items():
+                latest[path] = (digest, record.path)
+    for path, (digest, record_path) in sorted(latest.items()):
+        if not tree.exists(path):
+            report.findings.append(Finding(path, "note", f"promoted manifest no longer present (promotion {record_path})"))
+        elif hashlib.sha256(tree.read(path, _NO_LIMIT).content).hexdigest() != digest:
+            report.fail(path, f"manifest differs from what promotion {record_path} rendered: edited by hand?")
 
 
 def _verify_record(
@@ -139,12 +154,7 @@ def _check_subjects(tree: FileTree, record: VerifiedRecord, store: Path | None, 
     if record.kind == "approval":
         return
     if record.kind == "promotion":
-        for path, digest in subject_digests(record.statement).items():
-            if not tree.exists(path):
-                report.findings.append(Finding(path, "note", f"promoted manifest no longer present (promotion {record.path})"))
-            elif hashlib.sha256(tree.read(path, _NO_LIMIT).content).hexdigest() != digest:
-                report.fail(path, f"manifest differs from what promotion {record.path} rendered: edited by hand?")
-        return
+        return  # checked once the whole chain is read: a later promotion may rewrite the same files
     published = artifacts_folder(record.model, record.plan_digest)
     for name, digest in subject_digests(record.statement).items():
         path = name if record.kind == "monitor" else f"{published}/{name}"
