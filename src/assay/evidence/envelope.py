@@ -21,7 +21,7 @@ from securesystemslib.signer import Key, Signature, Signer  # type: ignore[attr-
 
 from assay.evidence.errors import EnvelopeError, SignerError, StatementError
 from assay.evidence.statements import STATEMENT_TYPE
-from assay.plan.canonical import canonical_bytes
+from assay.plan.canonical import canonical_bytes, parse_canonical
 
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
 
@@ -134,16 +134,12 @@ def _first_valid(known: Mapping[str, Signature], keys: Mapping[str, Key], pae: b
 
 def _statement(payload: bytes) -> dict[str, Any]:
     try:
-        statement = json.loads(payload.decode("utf-8"))
+        statement, canonical = parse_canonical(payload)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise EnvelopeError("payload is signed but is not UTF-8 JSON") from None
     if not isinstance(statement, dict):
         raise EnvelopeError("payload is signed but is not a JSON object")
-    try:
-        canonical = canonical_bytes(statement)
-    except rfc8785.CanonicalizationError:  # NaN, Infinity, integers beyond 2**53
-        canonical = b""
-    if canonical != payload:
+    if not canonical:  # NaN, Infinity, integers beyond 2**53, duplicate keys, another number form
         raise EnvelopeError("payload is signed but is not RFC 8785 canonical JSON (duplicate keys or another number form?)")
     if statement.get("_type") != STATEMENT_TYPE:
         raise EnvelopeError(f"payload is not an in-toto Statement v1 (_type {statement.get('_type')!r})")

@@ -25,7 +25,10 @@ _MAX_SAFE_INTEGER = 2**53
 
 def canonical_bytes(value: Any) -> bytes:
     """The RFC 8785 serialisation: sorted keys, no spaces, ECMAScript number form, UTF-8."""
-    if _plain(value):
+    plain = _plain(value)
+    if plain is _WHOLE_FLOATS:
+        value, plain = _whole_floats_as_ints(value), True
+    if plain:
         return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
     return rfc8785.dumps(value)
 
@@ -77,8 +80,12 @@ def canonical_digest(value: Any) -> str:
     return hashlib.sha256(canonical_bytes(value)).hexdigest()
 
 
-def _plain(value: Any) -> bool:
-    """Whether `value` serialises the same through `json` as through RFC 8785."""
+_WHOLE_FLOATS = "whole floats"  # plain once its whole floats (1.0) are written as the integers ECMAScript writes
+
+
+def _plain(value: Any) -> bool | str:
+    """Whether `value` serialises the same through `json` as through RFC 8785 (or does once `_whole_floats_as_ints`)."""
+    whole = False
     stack = [value]
     while stack:
         item = stack.pop()
@@ -89,8 +96,10 @@ def _plain(value: Any) -> bool:
             if abs(item) > _MAX_SAFE_INTEGER:
                 return False
         elif kind is float:
-            if not math.isfinite(item) or item.is_integer() or not 1e-4 <= abs(item) < 1e16:
+            form = _float_form(item)
+            if form is None:
                 return False
+            whole = whole or form == "whole"
         elif kind is dict:
             for key in item:
                 if type(key) is not str or not (key.isascii() or max(key, default="") < "\ud800"):
@@ -100,4 +109,24 @@ def _plain(value: Any) -> bool:
             stack.extend(item)
         else:
             return False
-    return True
+    return _WHOLE_FLOATS if whole else True
+
+
+def _float_form(number: float) -> str | None:
+    """ "whole" (an integer below 2**53: ECMAScript writes its digits), "plain" (positional with the same
+    shortest digits in both), or None (exponent forms, NaN, infinities: only rfc8785 knows)."""
+    if not math.isfinite(number) or abs(number) >= _MAX_SAFE_INTEGER:
+        return None
+    if number.is_integer():
+        return "whole"
+    return "plain" if 1e-4 <= abs(number) < 1e16 else None
+
+
+def _whole_floats_as_ints(value: Any) -> Any:
+    if type(value) is float and value.is_integer():
+        return int(value)
+    if type(value) is dict:
+        return {key: _whole_floats_as_ints(item) for key, item in value.items()}
+    if type(value) is list:
+        return [_whole_floats_as_ints(item) for item in value]
+    return value
