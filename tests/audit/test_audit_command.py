@@ -144,3 +144,17 @@ def test_unknown_record_kinds_and_uncommitted_records_do_not_break_the_audit(rep
 def test_unknown_model_is_a_usage_error(history: History) -> None:
     done = run_assay_process("audit", "no-such-model", cwd=history.root)
     assert done.returncode == 2 and "no such model" in done.stderr and MODEL in done.stderr
+
+
+def test_a_hand_edited_manifest_is_an_out_of_band_edit(repo: Path, history: History) -> None:
+    git(repo, "reset", "-q", "--hard", history.commits["promotion"])
+    manifest = repo / "deploy" / "production" / MODEL / "promotion.json"
+    manifest.write_text(manifest.read_text() + " ")
+    git(repo, "commit", "-q", "-am", "tweak", author="eve@examplebank.com")
+    report, code = audit_json(repo)
+    assert code == 1
+    promotion, edit = report["entries"][-2:]
+    assert promotion["kind"] == "promotion" and promotion["status"] == "failed"
+    assert any("edited by hand" in reason for reason in promotion["reasons"])
+    assert edit["kind"] == "edit" and edit["evidence"] == [f"deploy/production/{MODEL}/promotion.json"]
+    assert edit["commit"]["author_email"] == "eve@examplebank.com"

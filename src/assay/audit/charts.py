@@ -151,7 +151,7 @@ def audit_charts(entries: Sequence[Entry], limits: Mapping[str, float]) -> list[
             "chart-drift",
             "Score drift (PSI) per monitoring result",
             "Population stability index of the score against the training baseline",
-            [e.when[:10] for e in monitors],
+            [str(e.data.get("batch") or e.when[:10]).rsplit("/", 1)[-1] for e in monitors],
             {"score PSI": [e.data["psi"] for e in monitors]},
             [e.status == VERIFIED for e in monitors],
             {k: v for k, v in limits.items() if k.startswith("PSI")},

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from assay.audit.charts import spec_limits
-from assay.audit.evidence import facts_of_models, verified_chain
+from assay.audit.evidence import fork_map, verified_chain
 from assay.audit.inventory import inventory_row, review_days
 from assay.audit.judging import JudgesCache, JudgesLoader, KnownChain, WorktreeBlobs, spec_findings
 from assay.audit.model import InventoryRow, Timeline
@@ -74,7 +74,7 @@ def collect_timeline(
     cache = JudgesCache(load)
     judges = cache.judges_at(WorktreeBlobs(worktree))
     spec_path = spec_path_of(worktree, judges, model)
-    paths = [spec_path, f"{EVIDENCE_ROOT}/{model}", f"deploy/*/{model}"]
+    paths = [spec_path, f"{EVIDENCE_ROOT}/{model}", f":(glob)deploy/*/{model}/**"]
     with tempfile.TemporaryDirectory(prefix="assay-audit-") as scratch, ObjectReader(root) as objects:
         signers = Path(scratch) / "allowed_signers"
         signers.write_text(allowed_signers(trust.keys))
@@ -108,34 +108,44 @@ def _known(tree: FileTree, model: str, report: VerificationReport, trust_bytes: 
     return KnownChain(records, {r.path: r for r in report.records}, trust_bytes)
 
 
+@dataclass(frozen=True)
+class _InventoryJob:
+    tree: FileTree
+    judges: Judges
+    context: EvaluationContext
+    review: Mapping[int, int]
+    facts: Callable[[str], Mapping[str, Any]] | None
+
+
 def inventory_rows(
     tree: FileTree, judges: Judges, spec_paths: Sequence[str], today: str, *, facts: Callable[[str], Mapping[str, Any]] | None = None
 ) -> list[InventoryRow]:
     """Inventory rows of the given specs, with their open findings (unwaived errors and warnings) as of `today`.
 
-    `facts` gives a model's evidence facts when they are known; by default its records are verified here.
+    `facts` gives a model's evidence facts when they are known; by default its records are verified here,
+    the models shared out over the processors.
     """
     context = EvaluationContext(today, model_names(tree, judges.config), judges.config.waiver_horizon_days)
-    review = review_days(judges.policies)
-    documents, _ = load_documents(tree, spec_paths, judges.config.limits)
-    if facts is None:
-        names = [d.data["metadata"]["name"] for d in documents if isinstance(d.data, dict) and isinstance(d.data.get("metadata"), dict)]
-        known = facts_of_models(tree, [n for n in names if isinstance(n, str)], judges.trust)
-        facts = lambda model: known.get(model) or evidence_facts(verified_chain(tree, model, judges.trust))  # noqa: E731
-    rows = []
-    for document in documents:
-        findings, valid = spec_findings(
-            document,
-            judges,
-            context,
-            plan=lambda document=document: plan_of(document, judges),  # type: ignore[misc]
-            facts=facts,
-        )
-        if not valid:
-            continue  # a spec that does not validate is reported by assay check, not inventoried
-        shown = [d for d in findings if not d.waived and d.severity is not Severity.NOTE]
-        errors = sum(1 for d in shown if d.severity is Severity.ERROR)
-        rows.append(
-            inventory_row(document.data, errors=errors, warnings=len(shown) - errors, waivers=judges.policies.waivers, review=review)
-        )
-    return sorted(rows, key=lambda row: row.model)
+    job = _InventoryJob(tree, judges, context, review_days(judges.policies), facts)
+    rows = fork_map(_inventory_row, list(spec_paths), job) if facts is None else [_inventory_row(job, p) for p in spec_paths]
+    return sorted((row for row in rows if row is not None), key=lambda row: row.model)
+
+
+def _inventory_row(job: _InventoryJob, path: str) -> InventoryRow | None:
+    judges = job.judges
+    documents, _ = load_documents(job.tree, [path], judges.config.limits)
+    if not documents:
+        return None
+    document = documents[0]
+    findings, valid = spec_findings(
+        document,
+        judges,
+        job.context,
+        plan=lambda: plan_of(document, judges),
+        facts=job.facts or (lambda model: evidence_facts(verified_chain(job.tree, model, judges.trust))),
+    )
+    if not valid:
+        return None  # a spec that does not validate is reported by assay check, not inventoried
+    shown = [d for d in findings if not d.waived and d.severity is not Severity.NOTE]
+    errors = sum(1 for d in shown if d.severity is Severity.ERROR)
+    return inventory_row(document.data, errors=errors, warnings=len(shown) - errors, waivers=judges.policies.waivers, review=job.review)

@@ -103,7 +103,8 @@ def monitor_data(reports: Mapping[str, Any]) -> dict[str, Any]:
         names = [
             f"{d.get('name')} ({d.get('statistic')} {d.get('value')}, {d.get('level')})" for d in drifting or [] if isinstance(d, Mapping)
         ]
-        return {"psi": psi, "csi": csi, "verdict": report.get("verdict"), "drifting": names}
+        batch = _mapping(report.get("batch")).get("name")
+        return {"psi": psi, "csi": csi, "verdict": report.get("verdict"), "drifting": names, "batch": batch}
     return {}
 
 

@@ -14,7 +14,7 @@ from assay.audit.render import FORMATS
 from assay.cli.errors import UserError
 from assay.cli.evidence_support import load_trust, plan_checker
 from assay.cli.repository import choose_repository_root, load_judges, open_trusted_tree, open_worktree
-from assay.evidence.trust import TRUST_ROOT_PATH
+from assay.evidence.trust import TRUST_ROOT_PATH, TrustRoot
 from assay.load.git_tree import GitError
 from assay.output import write_atomic
 
@@ -102,11 +102,12 @@ def execute_audit(options: AuditOptions) -> int:
     root = choose_repository_root(options.repo, (), Path.cwd())
     worktree = open_worktree(root)
     trust_tree = open_trusted_tree(root, options.trusted_ref) if options.trusted_ref else worktree
-    trust = load_trust(trust_tree)
+    # Without a trust root nothing signed can verify, but the history of the spec is still worth reading.
+    trust = load_trust(trust_tree) if trust_tree.exists(TRUST_ROOT_PATH) else TrustRoot(())
     as_of = options.as_of or datetime.date.today().isoformat()
     request = AuditRequest(root, options.model, as_of, options.since, options.until)
     try:
-        trust_bytes = trust_tree.read(TRUST_ROOT_PATH).content
+        trust_bytes = trust_tree.read(TRUST_ROOT_PATH).content if trust_tree.exists(TRUST_ROOT_PATH) else None
         timeline = collect_timeline(request, load=load_judges, trust=trust, plan_check=plan_checker, trust_bytes=trust_bytes)
     except NoSuchModel as error:
         raise UserError(str(error)) from None

@@ -71,7 +71,7 @@ def log_commits(root: Path, paths: Iterable[str], *, revision: str = "HEAD", all
     try:
         output = run_git(root, *args)
     except GitError as error:
-        if "does not have any commits" in str(error) or "unknown revision" in str(error):
+        if any(reason in str(error) for reason in ("does not have any commits", "unknown revision", "bad revision")):
             return []
         raise
     return list(reversed(list(_parse_log(output))))
