@@ -172,16 +172,20 @@ def test_the_generated_repository_exercises_what_the_cache_must_keep(repo: Path)
     assert any(not w["applied"] and "expired" in w["rejectedBecause"] for w in waivers)
 
 
-def test_same_output_on_the_examples(tmp_path: Path) -> None:
+@pytest.mark.usefixtures("small_pool")
+@pytest.mark.parametrize("output_format", ["text", "json"])
+def test_same_output_on_the_examples(tmp_path: Path, output_format: str) -> None:
     root = tmp_path / "examples"
     for name in ("models", "policies", "schemas", "keys", "evidence", "deploy"):
         if (REPO_ROOT / name).is_dir():
             shutil.copytree(REPO_ROOT / name, root / name)
     shutil.copy(REPO_ROOT / "assay.yaml", root / "assay.yaml")
-    reference = check(root, "--no-cache")
-    assert check(root) == reference
-    assert check(root) == reference
-    assert check(root, "--format", "json") == check(root, "--format", "json", "--no-cache")
+    reference = check(root, "--format", output_format, "--no-cache", "--jobs", "1")
+    assert reference[0] == 0
+    for jobs in ("1", "3"):
+        assert check(root, "--format", output_format, "--no-cache", "--jobs", jobs) == reference
+        assert check(root, "--format", output_format, "--jobs", jobs) == reference  # cold or warm
+        assert check(root, "--format", output_format, "--jobs", jobs) == reference  # warm
     assert cache_files(root, "entries")
 
 

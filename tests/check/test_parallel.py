@@ -127,3 +127,11 @@ def test_workers_import_no_scikit_learn_numpy_or_pandas(generated: Path) -> None
     assert "a worker imported" not in done.stderr, done.stderr[-2000:]
     summary = json.loads(done.stderr.strip().splitlines()[-1])
     assert summary == {"code": 1, "parent": []}
+
+
+@pytest.mark.usefixtures("small_pool")
+def test_recycled_workers_give_the_same_output(generated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers replaced after every chunk (to bound memory a native binding may keep) change nothing."""
+    reference = check(generated, "--format", "json", "--jobs", "1")
+    monkeypatch.setattr(parallel, "RECYCLE_FILES", 1)
+    assert check(generated, "--format", "json", "--jobs", "2") == reference

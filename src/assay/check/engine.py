@@ -334,6 +334,7 @@ def check_paths(
     outcomes: dict[str, FileOutcome] = {}
     contents: dict[str, bytes] = {}
     pending: list[SourceFile] = []
+    blobs: dict[str, str] = {}  # blob ids of the files read, computed once
     for path in paths:
         indexed = scanner.known_blob(path) if lookup is not None else None
         found = lookup.find(path, indexed) if lookup is not None and indexed is not None else None
@@ -348,8 +349,9 @@ def check_paths(
             continue
         contents[path] = source.content
         if lookup is not None:
-            scanner.remember(path, source.blob_id)
-            found = lookup.find(path, source.blob_id) if source.blob_id != indexed else None
+            blobs[path] = blob_id = source.blob_id
+            scanner.remember(path, blob_id)
+            found = lookup.find(path, blob_id) if blob_id != indexed else None
         if found is None:
             pending.append(source)
         else:
@@ -358,7 +360,7 @@ def check_paths(
     for source, outcome in zip(pending, compute_outcomes(tree, pending, judges, context, jobs, trusted_commit), strict=True):
         outcomes[source.path] = outcome
         if lookup is not None:
-            lookup.store(source.blob_id, outcome)
+            lookup.store(blobs[source.path], outcome)
     parsed = [path for path in paths if outcomes[path].parsed]
     sources = SourceBytes(parsed, contents, lambda path: _read_quietly(tree, path, limits))
     result = merge_outcomes(paths, [outcomes[path] for path in paths], judges.policies.waivers, sources)

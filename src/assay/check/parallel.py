@@ -7,6 +7,11 @@ workers are spawned and load the judges once each, in their initializer. Files g
 workers in chunks, with their bytes (so a file that changes mid-run is judged as the
 bytes its cache key names), and results come back in submission order: the output
 does not depend on the number of workers.
+
+A forked worker is replaced after RECYCLE_FILES files, so memory that a native binding
+keeps per evaluated spec cannot pile up over a 10,000-spec run (a fork costs a few
+milliseconds). That is why this is a multiprocessing Pool (`maxtasksperchild`) and not
+a ProcessPoolExecutor, which refuses `max_tasks_per_child` with fork.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +32,7 @@ from assay.policy import EvaluationContext
 PARALLEL_MIN_FILES = 300  # below this, starting workers costs more than it saves
 MAX_CHUNK = 200
 MIN_CHUNK = 20
+RECYCLE_FILES = 1000
 
 
 @dataclass(frozen=True)
@@ -77,27 +83,34 @@ def compute_outcomes(
     context: EvaluationContext,
     jobs: int,
     trusted_commit: str | None = None,
-) -> list[FileOutcome]:
-    """The outcome of every source, in order."""
+) -> Iterator[FileOutcome]:
+    """The outcome of every source, in order, each as soon as it and those before it are done."""
     workers = workers_for(len(sources), jobs)
     if workers == 1:
-        return [check_source(tree, source, judges, context) for source in sources]
+        return (check_source(tree, source, judges, context) for source in sources)
+    return _in_workers(tree, sources, judges, context, workers, trusted_commit)
+
+
+def _in_workers(
+    tree: FileTree, sources: Sequence[SourceFile], judges: Judges, context: EvaluationContext, workers: int, trusted_commit: str | None
+) -> Iterator[FileOutcome]:
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
     size = max(MIN_CHUNK, min(MAX_CHUNK, math.ceil(len(sources) / (workers * 4))))
     chunks = [list(sources[start : start + size]) for start in range(0, len(sources), size)]
     if start_method() == "fork":
         _state["current"] = _State(tree, judges, context)
-        executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-    else:
-        if not isinstance(tree, WorktreeTree):
-            return [check_source(tree, source, judges, context) for source in sources]
+        pool = multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=max(1, RECYCLE_FILES // size))
+    elif isinstance(tree, WorktreeTree):
         setup = _Setup(str(tree.root), trusted_commit, context)
-        executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_load, initargs=(setup,))
+        pool = multiprocessing.get_context("spawn").Pool(workers, initializer=_load, initargs=(setup,))
+    else:
+        yield from (check_source(tree, source, judges, context) for source in sources)
+        return
     try:
-        with executor:
-            return [outcome for chunk in executor.map(_check_chunk, chunks) for outcome in chunk]
+        with pool:
+            for chunk in pool.imap(_check_chunk, chunks):
+                yield from chunk
     finally:
         _state.clear()
 
