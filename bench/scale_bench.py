@@ -46,7 +46,7 @@ class Run:
 
     wall: float
     cpu: float
-    peak_mib: float  # the process and all its descendants together, sampled every 20 ms
+    peak_mib: float  # the process and all its descendants together (proportional set size), sampled every 20 ms
     largest_mib: float  # the largest single process (ru_maxrss)
     code: int
     stdout: str = ""
@@ -59,15 +59,15 @@ class TreeMemory(threading.Thread):
         super().__init__(daemon=True)
         self.pid = pid
         self.peak_kib = 0
-        self._stop = threading.Event()
+        self._done = threading.Event()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._done.is_set():
             self.peak_kib = max(self.peak_kib, sum(_rss_kib(pid) for pid in _tree(self.pid)))
-            self._stop.wait(0.02)
+            self._done.wait(0.02)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._done.set()
         self.join()
 
 
@@ -86,13 +86,16 @@ def _tree(pid: int) -> list[int]:
 
 
 def _rss_kib(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as stream:
-            for line in stream:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
+    """Proportional set size (shared pages split among the processes sharing them: forked workers share
+    most of their parent's memory), else the resident set."""
+    for path, field in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
+        try:
+            with open(path, encoding="ascii") as stream:
+                for line in stream:
+                    if line.startswith(field):
+                        return int(line.split()[1])
+        except (OSError, ValueError):
+            continue
     return 0
 
 
@@ -138,6 +141,7 @@ def bump_version(spec: Path, patch: int) -> None:
 def bench_size(count: int, folder: Path, env: dict[str, str], single: bool) -> dict[str, Any]:
     assay, checker = tool("assay", "assay", "-e ."), tool("check-jsonschema", "check_jsonschema", "check-jsonschema")
     print(f"\n== {count:,} specs in {folder}", flush=True)
+    folder.mkdir(parents=True)
     paths = generate_repository(folder, count, with_policies=True)
     git(folder, "init", "-q")
     git(folder, "add", "-A")
@@ -204,7 +208,7 @@ SCENARIOS = [
 
 def table(results: list[dict[str, Any]]) -> list[str]:
     lines = [
-        "| tool | scenario | specs | wall | specs/s | CPU (user+sys) | peak RSS, all processes |",
+        "| tool | scenario | specs | wall | specs/s | CPU (user+sys) | peak memory (PSS, all processes) |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
     for result in results:
