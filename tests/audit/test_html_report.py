@@ -8,10 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from support import AUDIT_SCRIPT, REPO_ROOT, AuditedHistory, chromium_binary, chromium_render, run_assay_process
+from support import AUDIT_SCRIPT, AuditedHistory, chromium_binary, chromium_render, run_assay_process
 from support import AUDITED_MODEL as MODEL
-
-EXAMPLE_IMAGE = REPO_ROOT / "docs" / "images" / "audit-example.png"
 
 
 def write_report(root: Path, out: Path, *extra: str) -> str:
@@ -57,5 +55,3 @@ def test_report_renders_in_chromium_with_its_charts(history: AuditedHistory, tmp
     assert "Adverse impact ratio per group" in dom and "Performance per run" in dom
     assert "&lt;script&gt;alert" in dom
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and screenshot.stat().st_size > 20_000
-    EXAMPLE_IMAGE.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(screenshot, EXAMPLE_IMAGE)
