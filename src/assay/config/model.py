@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from assay.config.parameters import declared_parameters, override_type_problems
 from assay.diagnostics import Diagnostic
-from assay.load import Limits, SourceError, parse_document
+from assay.load import Document, Limits, SourceError, parse_document
 from assay.load.tree import FileTree
 from assay.plan.model import Prices
 from assay.schema import SchemaSet, validate_document
@@ -42,25 +43,38 @@ def load_config(tree: FileTree, schemas: SchemaSet) -> tuple[Config, list[Diagno
     if document is None:
         return Config(), diagnostics
     diagnostics = validate_document(document, schemas.validator("config"))
+    if not any(d.blocking for d in diagnostics) and document.data.get("parameters"):
+        diagnostics.extend(_override_problems(tree, document))
     if any(d.blocking for d in diagnostics):
         return Config(), diagnostics
     return _config_from(document.data), diagnostics
 
 
-def _config_from(data: Mapping[str, Any]) -> Config:
-    limits = data.get("limits", {})
+def _override_problems(tree: FileTree, document: Document) -> list[Diagnostic]:
+    """Overrides whose type differs from the default their policy declares (read only when assay.yaml sets some)."""
+    from assay.policy.load import policy_files
+
+    paths = policy_files(tree, document.data.get("policies", "policies"))
+    return override_type_problems(document, declared_parameters(tree, paths, _limits(document.data.get("limits", {}))))
+
+
+def _limits(limits: Mapping[str, Any]) -> Limits:
     defaults = Limits()
+    return Limits(
+        max_bytes=limits.get("maxFileBytes", defaults.max_bytes),
+        max_depth=limits.get("maxDepth", defaults.max_depth),
+        max_aliases=limits.get("maxAliases", defaults.max_aliases),
+    )
+
+
+def _config_from(data: Mapping[str, Any]) -> Config:
     return Config(
         models=tuple(data.get("models", Config.models)),
         schemas=data.get("schemas"),
         policies=data.get("policies", "policies"),
         trusted_ref=data.get("trustedRef"),
         data_roots=tuple(data.get("dataRoots", ())),
-        limits=Limits(
-            max_bytes=limits.get("maxFileBytes", defaults.max_bytes),
-            max_depth=limits.get("maxDepth", defaults.max_depth),
-            max_aliases=limits.get("maxAliases", defaults.max_aliases),
-        ),
+        limits=_limits(data.get("limits", {})),
         parameters=data.get("parameters", {}),
         waiver_horizon_days=data.get("waivers", {}).get("maxHorizonDays", 180),
         prices=_prices(data.get("prices", {})),
