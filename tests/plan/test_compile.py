@@ -91,3 +91,16 @@ def test_costs_follow_the_price_table() -> None:
     dear = compiled(path, Prices(cpu_hour=0.096, memory_gib_hour=0.0106)).data["deployment"]["environments"][1]["cost"]
     assert dear["monthlyUsd"] == pytest.approx(2 * cheap["monthlyUsd"], abs=0.02)
     assert cheap["basis"] == "3 x (1 CPU x $0.048/h + 2 GiB x $0.0053/h)"
+
+
+def test_copy_json_copies_like_deepcopy_and_keeps_aliases_shared() -> None:
+    import copy
+
+    from assay.plan.normalize import copy_json
+
+    shared = {"a": [1, 2.5, None, "x"]}
+    data = {"one": shared, "two": shared, "list": [shared, [True]]}
+    copied = copy_json(data)
+    assert copied == copy.deepcopy(data)
+    assert copied["one"] is copied["two"] is copied["list"][0]
+    assert copied["one"] is not shared and copied["one"]["a"] is not shared["a"]

@@ -88,3 +88,18 @@ def test_policy_bundle_schema_errors_point_into_the_bundle(run_assay: RunAssay, 
     done = run_assay("check", "--format", "json", cwd=repo(tmp_path, credit_spec(), bundle))
     (problem,) = json.loads(done.stdout)["diagnostics"]
     assert (problem["file"], problem["code"], problem["line"]) == ("policies/test.yaml", "S004", line_of(bundle, "severity: maybe"))
+
+
+def test_a_message_that_reads_the_plan_digest_gets_the_real_one(run_assay: RunAssay, tmp_path: Path) -> None:
+    """The digest is computed only for rules that read it: a template counts as reading it."""
+    bundle = MAX_TIER_BUNDLE.replace(
+        'message: "{{ spec.data.features | length }} features, over the limit of {{ params.maxFeatures }}"',
+        'message: "plan {{ planDigest }}"',
+    )
+    root = repo(tmp_path, credit_spec(), bundle)
+    (root / "assay.yaml").write_text("apiVersion: assay/v1\nkind: Config\nparameters:\n  TST-01: {maxFeatures: 3}\n")
+    done = run_assay("check", "--format", "json", cwd=root)
+    (message,) = [d["message"] for d in json.loads(done.stdout)["diagnostics"]]
+    plan = json.loads(run_assay("plan", "consumer-credit-pd", "--format", "json", cwd=root).stdout)
+    assert len(message) == len("plan ") + 64
+    assert message.removeprefix("plan ") in json.dumps(plan)

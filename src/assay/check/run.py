@@ -18,7 +18,16 @@ from assay.config import Config
 from assay.diagnostics import Diagnostic, sort_key
 from assay.load import Document, Limits, SourceError, SourceFile, parse_document
 from assay.load.tree import FileTree
-from assay.policy import EvaluationContext, PolicySet, Waiver, apply_waivers, judge, unused_waiver_notes, verdicts_to_diagnostics
+from assay.policy import (
+    EvaluationContext,
+    PolicySet,
+    Waiver,
+    apply_waivers,
+    judge,
+    rule_applies,
+    unused_waiver_notes,
+    verdicts_to_diagnostics,
+)
 from assay.schema import SchemaSet, validate_document
 
 SCHEMA_FOR_KIND = {"Model": "model", "Config": "config", "PolicyBundle": "policy", "Waivers": "waivers", "TrustRoot": "trust"}
@@ -70,14 +79,20 @@ def judge_model(
     return apply_waivers(findings, name, policies.waivers, today, context.waiver_horizon_days)
 
 
-def plan_of(document: Document, judges: Judges) -> Any:
-    """The compiled plan (CompiledPlan) of a schema-valid spec, for rules that judge plans."""
+def plan_context(document: Document, judges: Judges) -> Any:
+    """What a spec's plan pins besides the spec (PlanContext)."""
     from assay import __version__
-    from assay.plan import PlanContext, compile_plan
+    from assay.plan import PlanContext
 
     source = document.source
-    context = PlanContext(source.path, source.blob_id, source.sha256, judges.policies.digest, __version__, judges.config.prices)
-    return compile_plan(document.data, context)
+    return PlanContext(source.path, source.blob_id, source.sha256, judges.policies.digest, __version__, judges.config.prices)
+
+
+def plan_of(document: Document, judges: Judges) -> Any:
+    """The compiled plan (CompiledPlan) of a schema-valid spec, for rules that judge plans."""
+    from assay.plan import compile_plan
+
+    return compile_plan(document.data, plan_context(document, judges))
 
 
 def reads_evidence(policies: PolicySet) -> bool:
@@ -86,18 +101,30 @@ def reads_evidence(policies: PolicySet) -> bool:
 
 
 def _plan_and_facts(tree: FileTree, document: Document, judges: Judges) -> tuple[Mapping[str, Any] | None, Mapping[str, Any] | None]:
-    """The plan and the evidence facts, computed only when a rule reads them."""
-    rules = judges.policies.rules
-    needs_facts = reads_evidence(judges.policies)
-    if not needs_facts and not any(rule.reads_plan for rule in rules):
-        return None, None
-    compiled = plan_of(document, judges)
-    if not needs_facts:
-        return compiled.data, None
-    from assay.check.evidence_facts import evidence_facts, verified_records
+    """The plan and the evidence facts, computed only when a rule that applies to the spec reads them.
 
-    records = verified_records(tree, document.data["metadata"]["name"], judges.trust)
-    return compiled.data, {"evidence": evidence_facts(records), "planDigest": compiled.digest}
+    The plan's canonical bytes and digest cost as much as the plan itself: they are made
+    only when an applicable rule (its expressions or its templates) reads `planDigest`.
+    """
+    rules = [rule for rule in judges.policies.rules if rule_applies(rule.match, document.data)]
+    needs_plan = any(rule.reads_plan for rule in rules)
+    needs_digest = any("planDigest" in rule.variables for rule in rules)
+    needs_evidence = any("evidence" in rule.variables for rule in rules)
+    if not (needs_plan or needs_digest or needs_evidence):
+        return None, None
+    if needs_digest:
+        compiled = plan_of(document, judges)
+        plan, digest = compiled.data, compiled.digest
+    else:
+        from assay.plan.compile import plan_data
+
+        plan, digest = (plan_data(document.data, plan_context(document, judges)) if needs_plan else None), ""
+    if not (needs_evidence or needs_digest):
+        return plan, None
+    from assay.check.evidence_facts import NO_EVIDENCE, evidence_facts, verified_records
+
+    facts = evidence_facts(verified_records(tree, document.data["metadata"]["name"], judges.trust)) if needs_evidence else NO_EVIDENCE
+    return plan, {"evidence": facts, "planDigest": digest}
 
 
 def load_documents(tree: FileTree, paths: Iterable[str], limits: Limits) -> tuple[list[Document], list[Diagnostic]]:

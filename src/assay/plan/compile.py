@@ -9,9 +9,10 @@ the same bytes on every machine and in every process.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
-from assay.plan.canonical import canonical_bytes, canonical_digest
+from assay.plan.canonical import canonical_bytes
 from assay.plan.cost import serving_cost, training_cost
 from assay.plan.model import PLAN_API_VERSION, CompiledPlan, PlanContext, Prices
 from assay.plan.normalize import normalize_spec
@@ -71,10 +72,17 @@ def prices_from(data: dict[str, Any]) -> Prices:
 
 
 def compile_plan(spec: dict[str, Any], context: PlanContext) -> CompiledPlan:
-    """The plan of one schema-valid spec."""
+    """The plan of one schema-valid spec, with its canonical bytes and their digest."""
+    plan = plan_data(spec, context)
+    canonical = canonical_bytes(plan)
+    return CompiledPlan(plan["model"], plan, canonical, hashlib.sha256(canonical).hexdigest())
+
+
+def plan_data(spec: dict[str, Any], context: PlanContext) -> dict[str, Any]:
+    """The plan of one schema-valid spec as data, without canonical bytes (what policies read)."""
     normalized = normalize_spec(spec)
     name = normalized["metadata"]["name"]
-    plan = {
+    return {
         "apiVersion": PLAN_API_VERSION,
         "kind": "Plan",
         "model": name,
@@ -90,4 +98,3 @@ def compile_plan(spec: dict[str, Any], context: PlanContext) -> CompiledPlan:
         "training": {"steps": training_steps(name, normalized), "cost": training_cost(normalized, context.prices)},
         "deployment": _deployment(normalized, context),
     }
-    return CompiledPlan(name, plan, canonical_bytes(plan), canonical_digest(plan))

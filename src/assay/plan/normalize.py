@@ -6,7 +6,6 @@ the runner will use: a default that changes later changes the plan digest.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 PREPROCESSING = {
@@ -20,8 +19,30 @@ EXPLAINABILITY = {"reasonMethod": "points-below-max"}
 DRIFT_BINS = 10
 
 
+def copy_json(value: Any, memo: dict[int, Any] | None = None) -> Any:
+    """A deep copy of JSON-shaped data (dicts, lists, scalars), several times faster than copy.deepcopy.
+
+    Like deepcopy, a container reached twice (a YAML alias) is copied once and shared in
+    the copy, so defaults written into it appear wherever the alias does.
+    """
+    kind = type(value)
+    if kind is not dict and kind is not list:
+        return value
+    memo = {} if memo is None else memo
+    copied = memo.get(id(value))
+    if copied is None:
+        if kind is dict:
+            copied = memo[id(value)] = {}
+            for key, item in value.items():
+                copied[key] = copy_json(item, memo)
+        else:
+            copied = memo[id(value)] = []
+            copied.extend(copy_json(item, memo) for item in value)
+    return copied
+
+
 def _merge(defaults: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
-    merged = copy.deepcopy(defaults)
+    merged: dict[str, Any] = copy_json(defaults)
     for key, value in given.items():
         merged[key] = _merge(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
     return merged
@@ -29,7 +50,7 @@ def _merge(defaults: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
 
 def normalize_spec(spec: dict[str, Any]) -> dict[str, Any]:
     """A copy of `spec` with every default the runner applies written out."""
-    result = copy.deepcopy(spec)
+    result: dict[str, Any] = copy_json(spec)
     training = result["training"]
     training["preprocessing"] = _merge(PREPROCESSING, training.get("preprocessing", {}))
     training["split"] = _merge(SPLIT, training["split"])

@@ -12,11 +12,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import jinja2
+import jinja2.meta
 import jinja2.sandbox
 
 from assay.diagnostics import Diagnostic, Location, Severity
 from assay.load import Document
-from assay.policy.cel_env import CelError, Program, bind_rule, compile_expression
+from assay.policy.cel_env import VARIABLES, CelError, Program, bind_rule, compile_expression
 from assay.policy.model import CompiledRule, Match
 
 TEMPLATES = jinja2.sandbox.ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
@@ -107,7 +108,9 @@ def _compile_rule(
         tests=tuple(raw.get("tests", ())),
         location=Location(document.path, line, column, pointer),
         test_locations=test_locations,
-        variables=frozenset(name for program in programs.values() if program is not None for name in program.variables),
+        variables=frozenset(name for program in programs.values() if program is not None for name in program.variables)
+        | message.variables
+        | target.variables,
     ), []
 
 
@@ -130,8 +133,8 @@ def _cel(document: Document, pointer: str, source: str, problems: list[Diagnosti
 
 def _template(document: Document, pointer: str, source: str, problems: list[Diagnostic]) -> LazyTemplate | None:
     try:
-        TEMPLATES.parse(source)  # syntax errors now, at the rule's line; code generation on first render
-        return LazyTemplate(source)
+        parsed = TEMPLATES.parse(source)  # syntax errors now, at the rule's line; code generation on first render
+        return LazyTemplate(source, frozenset(jinja2.meta.find_undeclared_variables(parsed) & set(VARIABLES)))
     except jinja2.TemplateSyntaxError as error:
         problems.append(_at(document, pointer, "P002", f"template does not compile: {error.message}"))
         return None
@@ -140,8 +143,9 @@ def _template(document: Document, pointer: str, source: str, problems: list[Diag
 class LazyTemplate:
     """A Jinja template compiled on first render: most rules never fail, so most never render."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, variables: frozenset[str] = frozenset()) -> None:
         self.source = source
+        self.variables = variables  # the assay variables it reads (planDigest is computed only for rules that read it)
         self._template: jinja2.Template | None = None
 
     def render(self, **scope: Any) -> str:

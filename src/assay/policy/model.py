@@ -44,7 +44,7 @@ class CompiledRule:
     tests: tuple[Mapping[str, Any], ...]
     location: Location
     test_locations: tuple[Location, ...] = ()
-    variables: frozenset[str] = frozenset({"spec", "plan", "models", "params", "today"})
+    variables: frozenset[str] = frozenset({"spec", "plan", "models", "params", "today"})  # read by its expressions or templates
 
     @property
     def reads_plan(self) -> bool:
