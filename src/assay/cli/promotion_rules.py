@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from assay.evidence.verify import VerifiedRecord
-from assay.load import SourceFile, parse_document
-from assay.load.git_tree import GitError, run_git
+from assay.load import Limits, SourceError, SourceFile, parse_document
+from assay.load.git_history import CommitTree, ObjectReader, log_commits
+from assay.load.git_tree import GitError
 from assay.plan import PlanContext, compile_plan
 from assay.plan.diff import plan_changes
 
@@ -83,32 +84,49 @@ def spec_people(spec: Mapping[str, Any]) -> dict[str, str]:
 
 
 def material_change_authors(root: Path, spec_path: str) -> dict[str, str]:
-    """Authors (email -> commit) of every commit that changed the spec materially, from git history."""
+    """Authors (email -> their latest such commit) of every commit that changed the spec materially, from git history.
+
+    Git is read by two processes whatever the history's length: one `git log`, and one
+    `git cat-file --batch` for the spec at each commit and at its first parent.
+    """
     try:
-        log = run_git(root, "log", "--format=%H %ae", "--", spec_path).decode().split("\n")
+        commits = log_commits(root, [spec_path])
     except GitError:
         return {}
     authors: dict[str, str] = {}
-    for line in filter(None, log):
-        commit, email = line.split(" ", 1)
-        before, after = _plan_at(root, f"{commit}^", spec_path), _plan_at(root, commit, spec_path)
-        if after is None:
-            continue
-        material = before is None or any(change.material for change in plan_changes(before, after, None, None))
-        if material:
-            authors.setdefault(email.lower(), commit)
+    plans: dict[str, Mapping[str, Any] | None] = {}  # by blob id: a commit's parent usually holds the previous commit's spec
+    with ObjectReader(root) as objects:
+        for commit in reversed(commits):  # newest first
+            after = _plan_at(objects, commit.sha, spec_path, plans)
+            if after is None:
+                continue
+            before = _plan_at(objects, commit.parents[0], spec_path, plans) if commit.parents else None
+            if before is None or any(change.material for change in plan_changes(before, after, None, None)):
+                authors.setdefault(commit.author_email.lower(), commit.sha)
     return authors
 
 
-def _plan_at(root: Path, revision: str, path: str) -> Mapping[str, Any] | None:
+def _plan_at(objects: ObjectReader, commit: str, path: str, plans: dict[str, Mapping[str, Any] | None]) -> Mapping[str, Any] | None:
     try:
-        content = run_git(root, "show", f"{revision}:{path}")
-    except GitError:
+        tree = CommitTree(objects, commit)
+        blob = tree.blob_id(path)
+        if blob is None:
+            return None
+        if blob not in plans:
+            plans[blob] = _plan_of(tree.read(path, _ANY_SIZE))
+    except (GitError, SourceError):
         return None
-    document, _ = parse_document(SourceFile(path, content))
+    return plans[blob]
+
+
+def _plan_of(source: SourceFile) -> Mapping[str, Any] | None:
+    document, _ = parse_document(source)
     if document is None or not isinstance(document.data, dict) or "training" not in document.data:
         return None
     try:
-        return compile_plan(document.data, PlanContext(path, "0" * 40, "0" * 64, "0" * 64, "0")).data
+        return compile_plan(document.data, PlanContext(source.path, "0" * 40, "0" * 64, "0" * 64, "0")).data
     except (KeyError, TypeError):
         return None
+
+
+_ANY_SIZE = Limits(max_bytes=1 << 30)  # parse_document applies the loader's own limits to what was read
