@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from support import REPO_ROOT, RunAssay
@@ -158,3 +159,35 @@ def test_unknown_model_and_base(run_assay: RunAssay, tmp_path: Path) -> None:
     root = make_repository(tmp_path)
     assert run_assay("plan", "no-such-model", cwd=root).returncode == 2
     assert run_assay("plan", "--base", "nope", cwd=root).returncode == 2
+
+
+def test_plan_diff_imports_no_numerical_library(tmp_path: Path) -> None:
+    """deepdiff would import numpy and pandas when installed; `assay plan --base` keeps them out (half a second)."""
+    root = make_repository(tmp_path)
+    edit(root / "models" / "consumer-credit-pd" / "model.yaml", "version: 2.1.0", "version: 2.1.1")
+    script = (
+        "import sys, runpy\n"
+        "sys.argv = ['assay', 'plan', '--base', 'main', '--format', 'json', '--output', 'diff.json']\n"
+        "try:\n    runpy.run_module('assay', run_name='__main__')\nexcept SystemExit as done:\n    assert not done.code, done.code\n"
+        "print(sorted({name.split('.')[0] for name in sys.modules} & {'numpy', 'pandas', 'scipy', 'sklearn', 'polars', 'pydantic'}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    assert json.loads((root / "diff.json").read_text())["models"][0]["model"] == "consumer-credit-pd"
+
+
+def test_base_diff_sees_staged_untracked_and_deleted_specs(run_assay: RunAssay, tmp_path: Path) -> None:
+    """The working tree's specs come from git's listing and its changes, not a walk of the disk: every kind counts."""
+    root = make_repository(tmp_path)
+    shutil.copytree(root / "models" / "consumer-credit-pd", root / "models" / "untracked-copy")
+    edit(root / "models" / "untracked-copy" / "model.yaml", "name: consumer-credit-pd", "name: untracked-copy")
+    shutil.copytree(root / "models" / "consumer-credit-pd", root / "models" / "staged-copy")
+    edit(root / "models" / "staged-copy" / "model.yaml", "name: consumer-credit-pd", "name: staged-copy")
+    git(root, "add", "models/staged-copy")
+    shutil.rmtree(root / "models" / "card-fraud-detection")
+    report = diff(run_assay, root)
+    statuses = {m["model"]: m["status"] for m in report["models"]}
+    assert statuses["untracked-copy"] == "added" and statuses["staged-copy"] == "added"
+    assert statuses.get("card-fraud-detection") == "removed"
+    assert "consumer-credit-pd" not in statuses

@@ -11,8 +11,8 @@ import click
 from assay.cli.errors import UserError
 from assay.cli.evidence_support import load_trust, signer_from
 from assay.cli.plan import fail
-from assay.cli.plan_sources import PlannedModel, model_of, plan_models, spec_paths
-from assay.cli.repository import choose_repository_root, load_judges, open_trusted_tree, open_worktree
+from assay.cli.plan_sources import PlannedModel, load_plan_inputs, model_of, plan_models, spec_paths
+from assay.cli.repository import choose_repository_root, open_trusted_tree, open_worktree
 from assay.evidence import TrustRoot, approval_statement
 from assay.evidence.ledger import append_records, chain_lock, commit_paths
 from assay.evidence.run_records import PendingRecord
@@ -21,11 +21,11 @@ from assay.evidence.run_records import PendingRecord
 def planned_model(root: Path, name: str) -> PlannedModel:
     """The named model's spec, checked and compiled in the working tree."""
     worktree = open_worktree(root)
-    judges, _, _ = load_judges(worktree)
-    paths = {model_of(path): path for path in spec_paths(worktree, judges)}
+    inputs, _ = load_plan_inputs(worktree)
+    paths = {model_of(path): path for path in spec_paths(worktree, inputs.config)}
     if name not in paths:
         raise UserError(f"no such model: {name} (models: {', '.join(sorted(paths)) or 'none'})")
-    planned, problems = plan_models(worktree, [paths[name]], judges)
+    planned, problems = plan_models(worktree, [paths[name]], inputs)
     if problems:
         fail(problems)
         raise UserError(f"{name} does not compile; fix its spec first")

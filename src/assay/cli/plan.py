@@ -11,8 +11,8 @@ import click
 
 from assay.check import CheckResult
 from assay.cli.errors import UserError
-from assay.cli.plan_sources import PlannedModel, model_of, plan_models, spec_paths
-from assay.cli.repository import choose_repository_root, load_judges, open_worktree
+from assay.cli.plan_sources import PlannedModel, load_plan_inputs, model_of, plan_models, spec_paths
+from assay.cli.repository import choose_repository_root, open_worktree
 from assay.diagnostics import Diagnostic, sort_key
 from assay.output import write_atomic
 from assay.plan.report import render_plans_json, render_plans_markdown, render_plans_text
@@ -84,16 +84,16 @@ def plan_command(
 def execute_plan(options: PlanOptions) -> int:
     root = choose_repository_root(options.repo, (), Path.cwd())
     worktree = open_worktree(root)
-    judges, config_problems, _ = load_judges(worktree)
+    inputs, config_problems = load_plan_inputs(worktree)
     if any(d.blocking for d in config_problems):
         fail(config_problems)
         return 2
     if options.base is not None:
-        from assay.cli.plan_diff import execute_diff  # deepdiff (and numpy with it) only when diffing
+        from assay.cli.plan_diff import execute_diff  # deepdiff only when diffing
 
-        return execute_diff(root, worktree, judges, options)
-    paths = _selected(spec_paths(worktree, judges), options.models)
-    planned, problems = plan_models(worktree, paths, judges)
+        return execute_diff(root, worktree, inputs, options)
+    paths = _selected(spec_paths(worktree, inputs.config), options.models)
+    planned, problems = plan_models(worktree, paths, inputs)
     if problems:
         fail(problems)
         return 1

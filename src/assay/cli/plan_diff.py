@@ -7,10 +7,12 @@ import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from assay.check import Judges
+from assay.cli.errors import UserError
 from assay.cli.plan import PlanOptions, emit, fail
-from assay.cli.plan_sources import PlannedModel, changed_paths, model_of, plan_models, spec_paths
-from assay.cli.repository import load_judges, open_trusted_tree
+from assay.cli.plan_sources import PlanInputs, PlannedModel, load_plan_inputs, model_of, plan_models, spec_paths
+from assay.cli.repository import open_trusted_tree
+from assay.load.git_changes import WorktreeChanges, start_worktree_changes, worktree_spec_paths
+from assay.load.git_tree import GitError, GitTree, resolve_commit
 from assay.load.tree import FileTree
 from assay.plan.diff import ModelDiff, diff_plans, plan_changes
 from assay.plan.report import render_diff_json, render_diff_markdown, render_diff_text
@@ -18,25 +20,42 @@ from assay.plan.report import render_diff_json, render_diff_markdown, render_dif
 DIFF_RENDERERS: dict[str, Callable[..., str]] = {"text": render_diff_text, "json": render_diff_json, "markdown": render_diff_markdown}
 
 
-def execute_diff(root: Path, worktree: FileTree, head_judges: Judges, options: PlanOptions) -> int:
+def execute_diff(root: Path, worktree: FileTree, head: PlanInputs, options: PlanOptions) -> int:
     assert options.base is not None
+    try:
+        pending = start_worktree_changes(root, resolve_commit(root, options.base), head.config.models)
+    except GitError as error:
+        raise UserError(f"--base: {error}") from error
     base_tree = open_trusted_tree(root, options.base)
-    base_judges, _, _ = load_judges(base_tree)
-    base_paths, head_paths = spec_paths(base_tree, base_judges), spec_paths(worktree, head_judges)
-    candidates = (set(base_paths) ^ set(head_paths)) | changed_paths(root, base_tree.commit, set(base_paths) | set(head_paths))
+    base, _ = load_plan_inputs(base_tree)
+    base_paths, (head_paths, changed) = spec_paths(base_tree, base.config), _worktree_side(root, worktree, base_tree, head, pending)
+    candidates = (set(base_paths) ^ set(head_paths)) | (changed & (set(base_paths) | set(head_paths)))
     if options.models:
         candidates = {path for path in candidates if model_of(path) in options.models}
-    base_planned, _ = plan_models(base_tree, sorted(candidates & set(base_paths)), base_judges)
-    head_planned, problems = plan_models(worktree, sorted(candidates & set(head_paths)), head_judges)
+    base_planned, _ = plan_models(base_tree, sorted(candidates & set(base_paths)), base)
+    head_planned, problems = plan_models(worktree, sorted(candidates & set(head_paths)), head)
     if problems:
         fail(problems)
         return 1
     diffs = _pair(base_planned, head_planned)
     notes = []
-    if base_judges.policies.digest != head_judges.policies.digest:
+    if base.policy_digest != head.policy_digest:
         notes.append("policies differ from the base: every model's plan pins the new policy digest")
     emit(DIFF_RENDERERS[options.output_format](diffs, options.base, notes), options.output)
     return 0
+
+
+def _worktree_side(
+    root: Path, worktree: FileTree, base_tree: GitTree, head: PlanInputs, pending: Callable[[], WorktreeChanges]
+) -> tuple[list[str], set[str]]:
+    """The working tree's spec paths and the paths that changed since the base, from git; when git cannot
+    tell (no work tree, say), every spec is found on disk and every one is compared."""
+    try:
+        changes = pending()
+    except GitError:
+        paths = spec_paths(worktree, head.config)
+        return paths, set(paths)
+    return worktree_spec_paths(root, base_tree, head.config.models, changes), set(changes.changed)
 
 
 def _pair(base: Sequence[PlannedModel], head: Sequence[PlannedModel]) -> list[ModelDiff]:

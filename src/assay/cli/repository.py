@@ -67,14 +67,20 @@ def _schema_overrides(tree: FileTree, config: Config) -> dict[str, bytes]:
         raise UserError(f"schema: {error.diagnostic.message}") from error
 
 
-def load_judges(tree: FileTree) -> tuple[Judges, list[Diagnostic], list[Diagnostic]]:
-    """Schemas, configuration and policies of `tree`: the judges, config problems, and policy problems."""
+def load_config_and_schemas(tree: FileTree) -> tuple[Config, SchemaSet, list[Diagnostic]]:
+    """assay.yaml of `tree` (checked against the bundled config schema), the schemas it names, and its problems."""
     try:
         bundled = bundled_schema_files()
         config, config_problems = load_config(tree, build_schema_set({"config.schema.json": bundled["config.schema.json"]}))
         schemas = build_schema_set({**bundled, **_schema_overrides(tree, config)})
     except SchemaSetError as error:
         raise UserError(f"schema: {error}") from error
+    return config, schemas, config_problems
+
+
+def load_judges(tree: FileTree) -> tuple[Judges, list[Diagnostic], list[Diagnostic]]:
+    """Schemas, configuration and policies of `tree`: the judges, config problems, and policy problems."""
+    config, schemas, config_problems = load_config_and_schemas(tree)
     policies, policy_problems = load_policy_set(tree, config.policies, schemas, config.parameters, config.limits)
     trust, trust_problems = _trust_root(tree, schemas)
     return Judges(schemas, config, policies, trust), config_problems, [*policy_problems, *trust_problems]

@@ -12,8 +12,8 @@ import click
 
 from assay.cli.errors import UserError
 from assay.cli.plan import fail
-from assay.cli.plan_sources import PlannedModel, model_of, plan_models, spec_paths
-from assay.cli.repository import choose_repository_root, load_judges, open_worktree
+from assay.cli.plan_sources import PlannedModel, load_plan_inputs, model_of, plan_models, spec_paths
+from assay.cli.repository import choose_repository_root, open_worktree
 from assay.plan import canonical_digest
 
 PLAN_DIGEST_VARIABLE = "ASSAY_PLAN_DIGEST"  # set by each task of the compiled Argo Workflow
@@ -94,12 +94,12 @@ def execute_run(options: RunOptions) -> int:
         raise UserError("--step needs exactly one MODEL, --in and --out")
     root = choose_repository_root(options.repo, (), Path.cwd())
     worktree = open_worktree(root)
-    judges, config_problems, _ = load_judges(worktree)
-    paths = {model_of(path): path for path in spec_paths(worktree, judges)}
+    inputs, config_problems = load_plan_inputs(worktree)
+    paths = {model_of(path): path for path in spec_paths(worktree, inputs.config)}
     unknown = [name for name in options.models if name not in paths]
     if unknown:
         raise UserError(f"no such model: {', '.join(unknown)} (models: {', '.join(sorted(paths)) or 'none'})")
-    planned, problems = plan_models(worktree, [paths[name] for name in options.models], judges)
+    planned, problems = plan_models(worktree, [paths[name] for name in options.models], inputs)
     if problems or any(d.blocking for d in config_problems):
         fail([*config_problems, *problems])
         return 1
@@ -107,8 +107,8 @@ def execute_run(options: RunOptions) -> int:
         _refuse_stale(options.plan_file, planned)
     if options.step:
         _refuse_other_workflow_plan(planned[0])
-        return _one_step(root, planned[0], options, judges.config.data_roots)
-    return _all_steps(root, planned, options, judges.config.data_roots)
+        return _one_step(root, planned[0], options, inputs.config.data_roots)
+    return _all_steps(root, planned, options, inputs.config.data_roots)
 
 
 def _refuse_stale(plan_file: Path, planned: list[PlannedModel]) -> None:

@@ -1,8 +1,10 @@
 """A FileTree over a git commit, read from git objects without a checkout.
 
-One `git ls-tree` lists the commit's files and sizes; one long-lived
-`git cat-file --batch` process reads every blob asked for, so reading a thousand
-files costs two processes, not a thousand.
+One `git ls-tree` lists the commit's files; one long-lived `git cat-file --batch`
+process reads every blob asked for, so reading a thousand files costs two processes,
+not a thousand. A blob's size comes in the header `cat-file` writes before its bytes,
+so an oversized blob is refused before any of it is read (and the reader restarted);
+asking `ls-tree` for every size (`-l`) would cost more than the reads.
 """
 
 from __future__ import annotations
@@ -67,18 +69,18 @@ class GitTree:
         self.root = root
         self.ref = ref
         self.commit = resolve_commit(root, ref)
-        self._entries = self._list()
+        self._entries = self._list()  # path -> (mode, blob id)
         self._reader: subprocess.Popen[bytes] | None = None
 
-    def _list(self) -> dict[str, tuple[str, str, int]]:
+    def _list(self) -> dict[str, tuple[str, str]]:
         entries = {}
-        for record in run_git(self.root, "ls-tree", "-r", "-l", "-z", "--full-tree", self.commit).split(b"\0"):
+        for record in run_git(self.root, "ls-tree", "-r", "-z", "--full-tree", self.commit).split(b"\0"):
             if not record:
                 continue
             meta, path = record.split(b"\t", 1)
-            mode, kind, oid, size = meta.split()
+            mode, kind, oid = meta.split()
             if kind == b"blob":
-                entries[path.decode("utf-8", "surrogateescape")] = (mode.decode(), oid.decode(), int(size))
+                entries[path.decode("utf-8", "surrogateescape")] = (mode.decode(), oid.decode())
         return entries
 
     def glob(self, pattern: str) -> list[str]:
@@ -94,14 +96,16 @@ class GitTree:
     def read(self, path: str, limits: Limits = DEFAULT_LIMITS) -> SourceFile:
         if path not in self._entries:
             raise SourceError(file_diagnostic("Y012", path, f"{path} does not exist at {self.ref}"))
-        mode, oid, size = self._entries[path]
+        mode, oid = self._entries[path]
         if mode == "120000":
             raise SourceError(file_diagnostic("Y010", path, f"refusing to read {path} at {self.ref}: it is a symbolic link"))
-        if size > limits.max_bytes:
+        size, content = self._cat(oid, limits.max_bytes)
+        if content is None:
             raise SourceError(file_diagnostic("Y001", path, f"file is {size:,} bytes, over the limit of {limits.max_bytes:,} bytes"))
-        return SourceFile(path, self._cat(oid, size))
+        return SourceFile(path, content)
 
-    def _cat(self, oid: str, size: int) -> bytes:
+    def _cat(self, oid: str, max_bytes: int) -> tuple[int, bytes | None]:
+        """The blob's size and bytes; None for the bytes when it is over `max_bytes`, unread."""
         if self._reader is None:
             self._reader = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.root, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         stdin, stdout = self._reader.stdin, self._reader.stdout
@@ -109,18 +113,25 @@ class GitTree:
         stdin.write(oid.encode() + b"\n")
         stdin.flush()
         header = stdout.readline().split()
-        if len(header) != 3 or int(header[2]) != size:
+        if len(header) != 3 or header[0].decode() != oid or not header[2].isdigit():
             raise GitError(f"git cat-file gave an unexpected answer for {oid}: {header!r}")
+        size = int(header[2])
+        if size > max_bytes:
+            self._reader.kill()  # its stream holds the blob; a new reader is cheaper than draining it
+            self.close()
+            return size, None
         content = read_exactly(stdout, size)
         stdout.read(1)
-        return content
+        return size, content
 
     def close(self) -> None:
         if self._reader is not None:
-            assert self._reader.stdin is not None
-            self._reader.stdin.close()
-            self._reader.wait()
-            self._reader = None
+            reader, self._reader = self._reader, None
+            for stream in (reader.stdin, reader.stdout):
+                if stream is not None:
+                    with contextlib.suppress(OSError):
+                        stream.close()
+            reader.wait()
 
     def __del__(self) -> None:
         with contextlib.suppress(Exception):

@@ -11,16 +11,38 @@ deployment resources and thresholds are shown but are not material.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import sys
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
-
-from deepdiff import DeepDiff
-from deepdiff.helper import CannotCompare
 
 from assay.diagnostics import Location
 from assay.load import Document, pointer_from_path
 from assay.plan.model import CompiledPlan
+
+# deepdiff imports numpy, pandas, polars and pydantic when they are installed, to compare their
+# values; plans hold only JSON values, and pandas alone costs half a second of `assay plan --base`.
+_OPTIONAL_TO_DEEPDIFF = ("numpy", "pandas", "polars", "pydantic", "orjson")
+
+
+@contextlib.contextmanager
+def _without(modules: tuple[str, ...]) -> Iterator[None]:
+    """Imports of `modules` fail inside the block (unless already imported: then nothing changes)."""
+    blocked = [name for name in modules if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment]  # the documented way to make an import fail
+    try:
+        yield
+    finally:
+        for name in blocked:
+            if sys.modules.get(name, "") is None:
+                del sys.modules[name]
+
+
+with _without(_OPTIONAL_TO_DEEPDIFF):
+    from deepdiff import DeepDiff
+    from deepdiff.helper import CannotCompare
 
 MATERIAL_AREAS: tuple[tuple[str, str], ...] = (
     ("/data/features", "features"),
