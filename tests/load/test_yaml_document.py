@@ -112,3 +112,60 @@ def test_bom_is_accepted() -> None:
 def test_blob_id_matches_git() -> None:
     # `printf 'hello\n' | git hash-object --stdin`
     assert SourceFile("x", b"hello\n").blob_id == "ce013625030ba8dba906f756967f9e9ca394464a"
+
+
+FAST_AND_FULL = [
+    "a: 1\nb: [x, 'y', \"z\", 1.5, -2, 0o17, 0x1f, ~, null, true, False, '']\nc: {d: {e: [[], {}]}}\n",
+    "text: |\n  several\n  lines\nfolded: >\n  one\n  line\nquoted: 'yes'\nplain: yes please\n",
+    "- 1\n- two\n- {three: 3}\n",
+    "n: [.inf, .nan]\n",
+    "x: !!str 1\n",
+    "x: &a [1]\ny: *a\n",
+    "x: yes\n",
+    "a: 1\na: 2\n",
+    "? [complex]\n: key\n",
+    "just a scalar\n",
+    "",
+    "a: 1\n---\nb: 2\n",
+    "a: [1, 2\n",
+    "t: !!bool yes\n",
+]
+
+
+@pytest.mark.parametrize("text", FAST_AND_FULL)
+def test_the_fast_builder_gives_what_the_full_builder_gives(text: str) -> None:
+    from assay.load.yaml_document import _build_fully
+    from assay.load.yaml_events import Refusal
+
+    document, diagnostics = parse(text)
+    try:
+        data, builder = _build_fully(text, Limits())
+    except Refusal as refusal:
+        assert document is None
+        assert [d.code for d in diagnostics] == [refusal.code]
+        return
+    assert document is not None and diagnostics == []
+    assert document.data == data and type(document.data) is type(data)
+    assert document.source_map.values == builder.values
+    assert document.source_map.keys == builder.keys
+    assert document.word_booleans == tuple(builder.word_booleans)
+
+
+@pytest.mark.parametrize("depth", range(62, 68))
+def test_the_fast_builder_keeps_the_depth_limit(depth: int) -> None:
+    for text in ("[" * depth + "]" * depth, "[" * depth + "1" + "]" * depth, "a: " * depth + "1"):
+        test_the_fast_builder_gives_what_the_full_builder_gives(text)
+
+
+@pytest.mark.parametrize("values", [49, 50, 51])
+def test_the_fast_builder_keeps_the_size_limit(values: int) -> None:
+    text = "[" + ", ".join(["1"] * values) + "]"
+    assert (parse(text, Limits(max_nodes=50))[0] is None) == (values + 1 > 50)
+
+
+def test_the_source_map_of_an_ordinary_document_is_built_on_first_use() -> None:
+    document, _ = parse("a:\n  b: 1\n")
+    assert document is not None
+    assert document.source_map._maps is None
+    assert document.source_map.locate("/a/b") == (2, 6)
+    assert document.source_map._maps is not None

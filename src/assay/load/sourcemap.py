@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
 
 
 def escape_token(token: str | int) -> str:
@@ -26,27 +25,59 @@ def parent_pointer(pointer: str) -> str:
     return pointer.rsplit("/", 1)[0] if pointer else ""
 
 
-@dataclass(frozen=True)
 class SourceMap:
     """Where every value (and every mapping key) of a document starts, 1-based.
 
     `values` maps a pointer to the start of its value; `keys` maps the pointer of a
     mapping entry to the start of its key, which is where a reader looks for an
-    unknown or misplaced property.
+    unknown or misplaced property. Given `build` instead of the two maps, the maps are
+    built on first use (most documents never need a position: nothing is wrong in them).
     """
 
-    values: Mapping[str, tuple[int, int]]
-    keys: Mapping[str, tuple[int, int]]
+    __slots__ = ("_build", "_maps")
+
+    def __init__(
+        self,
+        values: Mapping[str, tuple[int, int]] | None = None,
+        keys: Mapping[str, tuple[int, int]] | None = None,
+        *,
+        build: Callable[[], tuple[Mapping[str, tuple[int, int]], Mapping[str, tuple[int, int]]]] | None = None,
+    ) -> None:
+        self._maps = None if build is not None else (values or {}, keys or {})
+        self._build = build
+
+    def _positions(self) -> tuple[Mapping[str, tuple[int, int]], Mapping[str, tuple[int, int]]]:
+        if self._maps is None:
+            assert self._build is not None
+            self._maps, self._build = self._build(), None
+        return self._maps
+
+    @property
+    def values(self) -> Mapping[str, tuple[int, int]]:
+        return self._positions()[0]
+
+    @property
+    def keys(self) -> Mapping[str, tuple[int, int]]:
+        return self._positions()[1]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SourceMap) and self._positions() == other._positions()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable in effect, like the dataclass it replaced (eq without frozen hash)
+
+    def __repr__(self) -> str:
+        return f"SourceMap({len(self.values)} values, {len(self.keys)} keys)"
 
     def locate(self, pointer: str, *, key: bool = False) -> tuple[int, int]:
         """Position of `pointer`, or of its nearest ancestor present in the map."""
-        if key and pointer in self.keys:
-            return self.keys[pointer]
+        values, keys = self._positions()
+        if key and pointer in keys:
+            return keys[pointer]
         probe = pointer
-        while probe not in self.values:
+        while probe not in values:
             if not probe:
                 return (1, 1)
             probe = parent_pointer(probe)
-        if probe != pointer and probe in self.keys:
-            return self.keys[probe]
-        return self.values[probe]
+        if probe != pointer and probe in keys:
+            return keys[probe]
+        return values[probe]

@@ -9,10 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
+
 from assay.diagnostics import Diagnostic, Location, Severity
 from assay.load.source import DEFAULT_LIMITS, Limits, SourceFile, file_diagnostic
 from assay.load.sourcemap import SourceMap
 from assay.load.yaml_events import EventBuilder, EventParser, Refusal, position
+from assay.load.yaml_fast import Unusual, build_plain
 
 
 @dataclass(frozen=True)
@@ -30,21 +33,44 @@ class Document:
 
 
 def parse_document(source: SourceFile, limits: Limits = DEFAULT_LIMITS) -> tuple[Document | None, list[Diagnostic]]:
-    """Parse `source`; on any refusal return no document and one diagnostic saying why."""
+    """Parse `source`; on any refusal return no document and one diagnostic saying why.
+
+    The data comes from the fast builder when the document is ordinary, and its source
+    map is then built (by parsing again, fully) only if something asks for a position.
+    """
     try:
         text = _decode(source)
     except _DecodeError as error:
         return None, [error.diagnostic]
     parser = EventParser(text)
-    builder = EventBuilder(parser, limits)
     try:
-        data = builder.build()
-    except Refusal as refusal:
-        return None, [_refusal_diagnostic(source.path, refusal)]
+        data = build_plain(parser, limits)
+    except (Unusual, yaml.YAMLError):
+        data = None
+    else:
+        return Document(source, data, SourceMap(build=lambda: _positions(text, limits))), []
     finally:
         parser.dispose()
-    source_map = SourceMap(builder.values, builder.keys)
-    return Document(source, data, source_map, tuple(builder.word_booleans)), []
+    try:
+        data, builder = _build_fully(text, limits)
+    except Refusal as refusal:
+        return None, [_refusal_diagnostic(source.path, refusal)]
+    return Document(source, data, SourceMap(builder.values, builder.keys), tuple(builder.word_booleans)), []
+
+
+def _build_fully(text: str, limits: Limits) -> tuple[Any, EventBuilder]:
+    parser = EventParser(text)
+    builder = EventBuilder(parser, limits)
+    try:
+        return builder.build(), builder
+    finally:
+        parser.dispose()
+
+
+def _positions(text: str, limits: Limits) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]]:
+    """The source map of a document the fast builder read (so the full builder reads it too, the same)."""
+    _, builder = _build_fully(text, limits)
+    return builder.values, builder.keys
 
 
 class _DecodeError(Exception):

@@ -27,7 +27,7 @@ STR, INT, FLOAT, BOOL, NULL = (_TAG + name for name in ("str", "int", "float", "
 SEQ, MAP = _TAG + "seq", _TAG + "map"
 _SCALAR_TAGS = frozenset({STR, INT, FLOAT, BOOL, NULL})
 # YAML 1.1's boolean words, exactly as YAML 1.1 spells them.
-_WORD_BOOLEANS = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$")
+WORD_BOOLEANS = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$")
 
 
 class CoreSchemaResolver(yaml.resolver.BaseResolver):
@@ -48,7 +48,7 @@ for _tag, _pattern, _first in (
 
 
 # Implicit resolvers by the scalar's first character ('' for the empty scalar).
-_IMPLICIT: dict[str, list[tuple[str, re.Pattern[str]]]] = {
+IMPLICIT: dict[str, list[tuple[str, re.Pattern[str]]]] = {
     key: [(tag, regexp) for tag, regexp in resolvers]
     for key, resolvers in CoreSchemaResolver.yaml_implicit_resolvers.items()
     if key is not None
@@ -61,7 +61,7 @@ def resolve_scalar(value: str, implicit: tuple[bool, bool], tag: str | None) -> 
         return STR if tag == "!" else tag
     if not implicit[0]:
         return STR
-    for candidate, regexp in _IMPLICIT.get(value[:1], ()):
+    for candidate, regexp in IMPLICIT.get(value[:1], ()):
         if regexp.match(value):
             return candidate
     return STR
@@ -214,7 +214,7 @@ class EventBuilder:
         tag = resolve_scalar(value, event.implicit, event.tag)
         _require_scalar_tag(tag, event)
         if tag == STR:
-            if not event.style and event.tag is None and _WORD_BOOLEANS.match(value):
+            if not event.style and event.tag is None and WORD_BOOLEANS.match(value):
                 self.word_booleans.append(pointer)
             return value
         if tag == NULL:
@@ -224,8 +224,8 @@ class EventBuilder:
                 return value.lower() == "true"
             raise Refusal("Y013", f"'{value}' is not a boolean: write true or false", event.start_mark)
         if tag == INT:
-            return _read_int(value, event)
-        return _read_float(value, event)
+            return read_int(value, event)
+        return read_float(value, event)
 
 
 def _require_scalar_tag(tag: str, event: Any) -> None:
@@ -248,7 +248,7 @@ def _tag_refusal(tag: str, event: Any) -> Refusal:
     )
 
 
-def _read_int(value: str, event: Any) -> int:
+def read_int(value: str, event: Any) -> int:
     try:
         if value.startswith("0o"):
             return int(value[2:], 8)
@@ -259,7 +259,7 @@ def _read_int(value: str, event: Any) -> int:
         raise Refusal("Y013", f"'{value}' is not an integer", event.start_mark) from None
 
 
-def _read_float(value: str, event: Any) -> float:
+def read_float(value: str, event: Any) -> float:
     try:
         number = float(value)
     except ValueError:
