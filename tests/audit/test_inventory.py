@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from support import REPO_ROOT, run_assay_process
+from support import AUDITED_MODEL, REPO_ROOT, AuditedHistory, audit_git, run_assay_process
 
 TIER_DAYS = {1: 365, 2: 548, 3: 730, 4: 1095}
 
@@ -93,3 +93,19 @@ def test_csv_and_markdown_hold_the_same_rows(tmp_path: Path) -> None:
     out = tmp_path / "inventory.csv"
     assert inventory(REPO_ROOT, "--out", str(out)) == ""
     assert out.read_text() == inventory(REPO_ROOT)
+
+
+def test_remembered_evidence_facts_follow_the_record_bytes(repo: Path, history: AuditedHistory) -> None:
+    """What the inventory remembers of a verified chain (.assay/cache/) is found again only for the same records."""
+    audit_git(repo, "reset", "-q", "--hard", history.commits["promotion"])
+    (row,) = json.loads(inventory(repo, "--format", "json"))["models"]
+    assert row["openErrors"] == 0, row
+    assert any((repo / ".assay" / "cache" / "v1" / "entries").rglob("*")), "the facts were remembered"
+    assert json.loads(inventory(repo, "--format", "json"))["models"] == [row]
+    tests = sorted((repo / "evidence" / AUDITED_MODEL / "records").glob("*-tests.dsse.json"))[-1]
+    content = bytearray(tests.read_bytes())
+    content[content.index(b'"sig"') + 12] ^= 0x01  # the promoted plan's test record no longer verifies
+    tests.write_bytes(bytes(content))
+    (tampered,) = json.loads(inventory(repo, "--format", "json"))["models"]
+    assert tampered["openErrors"] == 1, "DEP-02: the promotion rests on no verified passing test"
+    assert json.loads(inventory(repo, "--format", "json", "--no-cache"))["models"] == [tampered]

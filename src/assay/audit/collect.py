@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from assay.audit.charts import spec_limits
-from assay.audit.evidence import fork_map, verified_chain
+from assay.audit.evidence import EvidenceFacts, fork_map
 from assay.audit.inventory import inventory_row, review_days
 from assay.audit.judging import JudgesCache, JudgesLoader, KnownChain, WorktreeBlobs, spec_findings
 from assay.audit.model import InventoryRow, Timeline
@@ -114,7 +114,7 @@ class _InventoryJob:
     judges: Judges
     context: EvaluationContext
     review: Mapping[int, int]
-    facts: Callable[[str], Mapping[str, Any]] | None
+    facts: Callable[[str], Mapping[str, Any]]
 
 
 def inventory_rows(
@@ -122,12 +122,13 @@ def inventory_rows(
 ) -> list[InventoryRow]:
     """Inventory rows of the given specs, with their open findings (unwaived errors and warnings) as of `today`.
 
-    `facts` gives a model's evidence facts when they are known; by default its records are verified here,
-    the models shared out over the processors.
+    `facts` gives a model's evidence facts (an `EvidenceFacts`, with or without a cache, or facts known already);
+    by default its records are verified here. The specs are shared out over the processors.
     """
     context = EvaluationContext(today, model_names(tree, judges.config), judges.config.waiver_horizon_days)
+    facts = facts or EvidenceFacts(tree, judges.trust, None)
     job = _InventoryJob(tree, judges, context, review_days(judges.policies), facts)
-    rows = fork_map(_inventory_row, list(spec_paths), job) if facts is None else [_inventory_row(job, p) for p in spec_paths]
+    rows = fork_map(_inventory_row, list(spec_paths), job)
     return sorted((row for row in rows if row is not None), key=lambda row: row.model)
 
 
@@ -142,7 +143,7 @@ def _inventory_row(job: _InventoryJob, path: str) -> InventoryRow | None:
         judges,
         job.context,
         plan=lambda: plan_of(document, judges),
-        facts=job.facts or (lambda model: evidence_facts(verified_chain(job.tree, model, judges.trust))),
+        facts=job.facts,
     )
     if not valid:
         return None  # a spec that does not validate is reported by assay check, not inventoried

@@ -5,10 +5,18 @@ model's chain is verified, as `assay check` does. Only the records decide which
 records verify (signatures, keys, the chain), so the published reports are not
 re-hashed here; and models are independent, so a repository with many of them is
 judged in forked workers (`fork_map`).
+
+Verifying a long chain costs about a millisecond a record (a signature and a
+canonical-JSON parse each), and what it yields, the model's evidence facts, depends
+only on the record files' names and bytes, the trust root and assay's code. So
+`EvidenceFacts` keeps the facts in the repository's result cache (`.assay/cache/`,
+the entries MAC'd as `assay check`'s are) under a digest of exactly those: an entry
+is either right or never found, and a later run only reads and hashes the records.
 """
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import stat
@@ -16,10 +24,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from assay.check.cache import ResultCache, code_fingerprint
+from assay.check.evidence_facts import evidence_facts
 from assay.evidence import TrustRoot
 from assay.evidence.chain import records_folder
-from assay.evidence.verify import VerifiedRecord, verify_model
-from assay.load import DEFAULT_LIMITS, Limits, SourceFile
+from assay.evidence.verify import verify_model
+from assay.load import DEFAULT_LIMITS, Limits, SourceError, SourceFile
 from assay.load.tree import FileTree, WorktreeTree
 
 PARALLEL_FROM = 8  # models; fewer are judged in this process
@@ -65,11 +75,47 @@ def _real_folder(root: Path, folder: str) -> Path | None:
     return real if real_root in real.parents else None
 
 
-def verified_chain(tree: FileTree, model: str, trust: TrustRoot | None) -> list[VerifiedRecord]:
-    """The records of `model` that verify against `trust` (none without a trust root)."""
-    if trust is None:
-        return []
-    return verify_model(ChainOnly(tree, model), model, trust, None, lambda _statement: "").records
+FACTS_FORMAT = "assay-evidence-facts/1"
+
+
+class EvidenceFacts:
+    """A model's evidence facts (its records that verify against `trust`), remembered in `cache` when there is one."""
+
+    def __init__(self, tree: FileTree, trust: TrustRoot | None, cache: ResultCache | None) -> None:
+        self.tree, self.trust, self.cache = tree, trust, cache
+        # The trust root as parsed (frozen values: its repr is exact and stable), not as read: what verification used.
+        base = f"{FACTS_FORMAT}\n{code_fingerprint() if cache is not None else ''}\n{trust!r}\n"
+        self._base = hashlib.sha256(base.encode("utf-8", "surrogateescape"))
+
+    def __call__(self, model: str) -> dict[str, Any]:
+        if self.trust is None:
+            return evidence_facts([])
+        chain = ChainOnly(self.tree, model)
+        key = self._key(chain, model) if self.cache is not None else None
+        if self.cache is not None and key is not None:
+            stored = self.cache.load(self.cache.entry_path(key), key)
+            if isinstance(stored, dict):
+                return stored
+        facts = evidence_facts(verify_model(chain, model, self.trust, None, lambda _statement: "").records)
+        if self.cache is not None and key is not None:
+            self.cache.store(self.cache.entry_path(key), key, facts)
+        return facts
+
+    def _key(self, chain: ChainOnly, model: str) -> str | None:
+        """The digest of the base (format, code, trust root), the model, and every record's name and bytes; None if one is unreadable."""
+        digest = self._base.copy()
+        digest.update(f"{model}\0".encode("utf-8", "surrogateescape"))
+        for path in sorted(chain.glob(f"{chain.folder}*.dsse.json")):
+            try:
+                content = chain.read(path, _WHOLE_FILE).content
+            except SourceError:
+                return None
+            digest.update(f"{path}\0{len(content)}\0".encode("utf-8", "surrogateescape"))
+            digest.update(content)
+        return digest.hexdigest()
+
+
+_WHOLE_FILE = Limits(max_bytes=1 << 30)
 
 
 def fork_map(function: Callable[[Any, Item], Result], items: Sequence[Item], shared: Any, jobs: int | None = None) -> list[Result]:

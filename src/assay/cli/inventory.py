@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import os
 from pathlib import Path
 
 import click
 
 from assay.audit.collect import inventory_rows
+from assay.audit.evidence import EvidenceFacts
 from assay.audit.inventory import INVENTORY_FORMATS
+from assay.check.cache import ResultCache
 from assay.cli.audit import parse_date
 from assay.cli.errors import UserError
 from assay.cli.repository import choose_repository_root, load_judges, open_trusted_tree, open_worktree
@@ -23,7 +26,14 @@ from assay.output import write_atomic
 @click.option("--repo", type=click.Path(file_okay=False, path_type=Path), help="Repository root (default: found from the current folder).")
 @click.option("--trusted-ref", metavar="REF", help="Judge open findings with the policies, waivers and trust root of this git ref.")
 @click.option("--as-of", callback=parse_date, metavar="YYYY-MM-DD", help="Judge open findings and waiver expiry as of this date.")
-def inventory_command(output_format: str, output: Path | None, repo: Path | None, trusted_ref: str | None, as_of: str | None) -> int:
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Verify every evidence record again instead of reusing what .assay/cache/ remembers of unchanged records.",
+)
+def inventory_command(
+    output_format: str, output: Path | None, repo: Path | None, trusted_ref: str | None, as_of: str | None, no_cache: bool
+) -> int:
     """Export the model inventory (SR 26-2): one row per model in the repository.
 
     Each row: purpose, use, products, risk tier, status, owner, developers,
@@ -31,6 +41,10 @@ def inventory_command(output_format: str, output: Path | None, repo: Path | None
     tier's review interval from REV-01's reviewDays, else 12/18/24/36 months), open
     findings (unwaived policy errors and warnings today), waivers with their expiry,
     and upstream models.
+
+    Open findings include rules over verified evidence, so every model's record chain
+    is verified; what the records say is remembered in .assay/cache/ by their bytes
+    and the trust root's, so an unchanged chain is not verified twice.
     """
     root = choose_repository_root(repo, (), Path.cwd())
     worktree = open_worktree(root)
@@ -38,7 +52,9 @@ def inventory_command(output_format: str, output: Path | None, repo: Path | None
     paths = sorted({path for pattern in judges.config.models for path in worktree.glob(pattern)})
     if not paths:
         raise UserError(f"no model specs found in {root} (looked for {', '.join(judges.config.models)})")
-    rows = inventory_rows(worktree, judges, paths, as_of or datetime.date.today().isoformat())
+    cache = None if no_cache else ResultCache.open(root, os.environ)
+    facts = EvidenceFacts(worktree, judges.trust, cache)
+    rows = inventory_rows(worktree, judges, paths, as_of or datetime.date.today().isoformat(), facts=facts)
     text = INVENTORY_FORMATS[output_format](rows)
     if output is not None:
         write_atomic(output, text.encode("utf-8"))
