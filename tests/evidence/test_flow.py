@@ -271,3 +271,26 @@ def test_two_runs_at_once_serialise_and_both_records_join_the_chain(repo: Path, 
     assert git(repo, "status", "--porcelain", "--", "evidence") == ""
     report = verify(repo)
     assert report["exit"] == 0, failures(report)
+
+
+def test_a_record_that_entered_after_its_keys_revocation_is_rejected_whatever_time_it_claims(repo: Path, origin: tuple[Path, Path]) -> None:
+    """Decision 0005, rule 2: a thief's records claim a time before `revokedAt`; their place in git gives them away."""
+    path = repo / "keys" / "trust.yaml"
+    trust = yaml.safe_load(path.read_text())
+    runner = next(k for k in trust["keys"] if k["role"] == "runner")
+    runner["revokedAt"] = "2099-01-01T00:00:00Z"  # every signed time here is before it, as a backdating thief's would be
+    path.write_text(yaml.safe_dump(trust, sort_keys=False))
+    git(repo, "commit", "-q", "-am", "revoke the runner key")
+    report = verify(repo)
+    assert report["exit"] == 0, failures(report)  # the records that entered before the revocation still verify
+
+    stolen = origin[1] / "runner.pem"
+    assay(repo, "run", MODEL, "--commit", "--key", str(stolen), "--quiet", code=None)
+    late = [p.name for p in records(repo)][2:]
+    assert late, "the run should have committed records signed with the revoked key"
+    report = verify(repo)
+    assert report["exit"] == 1
+    rejected = {Path(p).name: m for p, m in failures(report)}
+    assert set(late) <= set(rejected), rejected
+    assert "at or after its key" in rejected[late[0]] and "revoke" in rejected[late[0]]
+    assert verify(repo, "--trusted-ref", "main")["exit"] == 1

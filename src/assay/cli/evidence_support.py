@@ -11,7 +11,9 @@ import yaml
 
 from assay.cli.errors import UserError
 from assay.evidence import TRUST_ROOT_PATH, TrustRoot, load_signer, parse_trust_root
+from assay.evidence.chain import records_folder
 from assay.evidence.errors import EvidenceError
+from assay.evidence.revocation import TrustedHistory, read_trusted_history
 from assay.load import DEFAULT_LIMITS, SourceError, SourceFile, parse_document
 from assay.load.git_tree import GitError, run_git
 from assay.load.tree import FileTree
@@ -107,3 +109,13 @@ def trust_yaml_entry(entry: Mapping[str, Any]) -> str:
 
 def default_key_folder() -> Path:
     return Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "assay" / "keys"
+
+
+def trusted_history(root: Path, ref: str, trust: TrustRoot, models: list[str]) -> tuple[TrustedHistory | None, str]:
+    """The history that orders records against revocations, or None and why it could not be read (only said when it matters)."""
+    try:
+        return read_trusted_history(root, ref, trust, [records_folder(model) for model in models]), ""
+    except GitError as error:
+        if not any(key.revoked_at is not None for key in trust.keys):
+            return None, ""
+        return None, f"a key is revoked, but git cannot order records against the revocation ({error}): checked by signed time only"

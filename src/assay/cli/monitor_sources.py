@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from assay.cli.errors import UserError
-from assay.cli.evidence_support import plan_checker
+from assay.cli.evidence_support import plan_checker, trusted_history
 from assay.evidence import TrustRoot
 from assay.evidence.chain import artifacts_folder, records_folder
 from assay.evidence.errors import EvidenceError
@@ -86,7 +86,8 @@ def latest_training_run(root: Path, tree: FileTree, trust: TrustRoot, model: str
         raise UserError(
             f"no evidence for model '{model}' ({records_folder(model)}/ is empty): record a run with assay run {model} --commit"
         )
-    report = verify_model(tree, model, trust, root / STORE, plan_checker(root))
+    history, _ = trusted_history(root, "HEAD", trust, [model])
+    report = verify_model(tree, model, trust, root / STORE, plan_checker(root), history)
     if report.failed:
         raise Refused(_first_failure(model, report.failed))
     runs = [r for r in report.records if r.kind == "provenance"]

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from assay.cli.approve import environment_of, planned_model
-from assay.cli.evidence_support import load_trust, plan_checker, signer_from
+from assay.cli.evidence_support import load_trust, plan_checker, signer_from, trusted_history
 from assay.cli.promotion_rules import approval_problems, evidence_problems, material_change_authors, spec_people
 from assay.cli.repository import choose_repository_root, open_trusted_tree, open_worktree
 from assay.evidence import promotion_statement
@@ -50,7 +50,8 @@ def promote_command(model: str, environment: str, key: str | None, repo: Path | 
     env = environment_of(planned, environment)
     worktree = open_worktree(root)
     trust = load_trust(open_trusted_tree(root, trusted_ref) if trusted_ref else worktree)
-    report = verify_model(worktree, model, trust, root / STORE, plan_checker(root))
+    history, _ = trusted_history(root, trusted_ref or "HEAD", trust, [model])
+    report = verify_model(worktree, model, trust, root / STORE, plan_checker(root), history)
     digest = planned.plan.digest
     problems = [f"{f.path}: {f.message}" for f in report.failed]
     problems += evidence_problems(report.records, digest, list(env.get("evidence", [])))  # type: ignore[call-overload]

@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 
 from assay.cli.errors import UserError
-from assay.cli.evidence_support import load_trust, plan_checker
+from assay.cli.evidence_support import load_trust, plan_checker, trusted_history
 from assay.cli.repository import choose_repository_root, open_trusted_tree, open_worktree
-from assay.evidence.verify import STORE, VerificationReport, evidence_models, verify_model
+from assay.evidence.trust import TRUST_ROOT_PATH
+from assay.evidence.verify import STORE, Finding, VerificationReport, evidence_models, verify_model
 
 
 @click.command("verify")
@@ -26,7 +27,9 @@ def verify_command(models: tuple[str, ...], repo: Path | None, trusted_ref: str 
     """Verify the signed evidence of MODEL (default: every model with evidence).
 
     Checks each record's DSSE signature against keys/trust.yaml, the key's role,
-    validity window and revocation at the record's signed time, the chain (each
+    validity window and revocation at the record's signed time, that a record signed
+    by a revoked key entered the trusted ref's history (HEAD without --trusted-ref)
+    before the revocation did, the chain (each
     record names the path and sha256 of the one before it), every subject re-hashed
     (published reports in evidence/, artifacts from the local store, else noted as
     digest only), the predicate type, and recomputes each training record's plan
@@ -41,7 +44,10 @@ def verify_command(models: tuple[str, ...], repo: Path | None, trusted_ref: str 
     names = list(models) or evidence_models(worktree)
     if not names:
         raise UserError("no evidence to verify (evidence/<model>/records/ is empty)")
-    reports = {name: verify_model(worktree, name, trust, root / STORE, plan_checker(root)) for name in names}
+    history, why_not = trusted_history(root, trusted_ref or "HEAD", trust, names)
+    reports = {name: verify_model(worktree, name, trust, root / STORE, plan_checker(root), history) for name in names}
+    for report in reports.values() if why_not else ():
+        report.findings.append(Finding(TRUST_ROOT_PATH, "note", why_not))
     click.echo(_json(reports) if output_format == "json" else _text(reports), nl=False)
     return 1 if any(report.failed for report in reports.values()) else 0
 

@@ -22,6 +22,7 @@ from assay.evidence.chain import artifacts_folder, monitoring_folder, ordered_re
 from assay.evidence.envelope import parse_envelope_file, verify_envelope
 from assay.evidence.errors import EvidenceError
 from assay.evidence.records import read_record_header, subject_digests
+from assay.evidence.revocation import TrustedHistory
 from assay.evidence.statements import APPROVAL_TYPE, PROMOTION_TYPE, PROVENANCE_TYPE, TEST_RESULT_TYPE
 from assay.evidence.trust import TrustRoot, check_key
 from assay.load import Limits
@@ -78,8 +79,14 @@ def evidence_models(tree: FileTree) -> list[str]:
     return sorted({path.split("/")[1] for path in tree.glob("evidence/*/records/*.dsse.json")})
 
 
-def verify_model(tree: FileTree, model: str, trust: TrustRoot, store: Path | None, check_plan: PlanCheck) -> VerificationReport:
-    """Every check on one model's chain; the report lists failures, notes and the records that verified."""
+def verify_model(
+    tree: FileTree, model: str, trust: TrustRoot, store: Path | None, check_plan: PlanCheck, history: TrustedHistory | None = None
+) -> VerificationReport:
+    """Every check on one model's chain; the report lists failures, notes and the records that verified.
+
+    With the trusted ref's `history`, a record signed by a revoked key is also refused when it entered
+    that history at or after the revocation (decision 0005, rule 2).
+    """
     report = VerificationReport()
     records = ordered_records(tree.glob(f"{records_folder(model)}/*.dsse.json"))
     previous: dict[str, str] | None = None
@@ -91,7 +98,7 @@ def verify_model(tree: FileTree, model: str, trust: TrustRoot, store: Path | Non
                 record.path,
                 f"chain is broken: record number {record.sequence} where {position} was expected (a record was deleted or renumbered)",
             )
-        verified = _verify_record(tree, record.path, content, model, trust, previous, report)
+        verified = _verify_record(tree, record.path, content, model, trust, previous, report, history)
         if verified is not None:
             report.records.append(verified)
             _check_subjects(tree, verified, store, report)
@@ -119,7 +126,14 @@ def _check_promoted_files(tree: FileTree, report: VerificationReport) -> None:
 
 
 def _verify_record(
-    tree: FileTree, path: str, content: bytes, model: str, trust: TrustRoot, previous: Mapping[str, str] | None, report: VerificationReport
+    tree: FileTree,
+    path: str,
+    content: bytes,
+    model: str,
+    trust: TrustRoot,
+    previous: Mapping[str, str] | None,
+    report: VerificationReport,
+    history: TrustedHistory | None,
 ) -> VerifiedRecord | None:
     try:
         statement, keyid = verify_envelope(parse_envelope_file(content), trust.verification_keys())
@@ -136,6 +150,10 @@ def _verify_record(
     problems = [check_key(key, role=role, at=header.issued_at) for role in roles]
     if all(problems):
         report.fail(path, f"signed by {key.principal} ({keyid[:12]}…): {problems[0]}")
+        return None
+    late = history.late_record(path, keyid) if history is not None and key.revoked_at is not None else ""
+    if late:
+        report.fail(path, f"signed by {key.principal}: {late}")
         return None
     linked = previous_of(statement)
     if dict(linked or {}) != dict(previous or {}):
