@@ -42,8 +42,8 @@ from typing import Any
 
 import yaml
 
-from assay.cli.plan_sources import model_of, plan_models, spec_paths
-from assay.cli.repository import load_judges, open_worktree
+from assay.cli.plan_sources import load_plan_inputs, model_of, plan_models, spec_paths
+from assay.cli.repository import open_worktree
 from assay.plan import CompiledPlan
 from assay.run.estimators import build_pipeline
 from assay.run.runner import run_plan
@@ -94,9 +94,9 @@ def generated_repository(root: Path, rows: int) -> Path:
 
 def compile_plan(root: Path, model: str) -> CompiledPlan:
     worktree = open_worktree(root)
-    judges, config_problems, _ = load_judges(worktree)
-    paths = {model_of(path): path for path in spec_paths(worktree, judges)}
-    planned, problems = plan_models(worktree, [paths[model]], judges)
+    inputs, config_problems = load_plan_inputs(worktree)  # as `assay run` compiles it
+    paths = {model_of(path): path for path in spec_paths(worktree, inputs.config)}
+    planned, problems = plan_models(worktree, [paths[model]], inputs)
     blocking = [d for d in [*config_problems, *problems] if d.blocking]
     assert not blocking, blocking
     return planned[0].plan

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import collections
 import hashlib
+import io
 import json
 import os
 import subprocess
 import sys
 import uuid
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +26,8 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.svm import SVC
 
 from assay.run.estimators import ALLOWLIST, build_pipeline
-from assay.run.package import (
-    TRUSTED_TYPES,
-    ModelPackageError,
-    UntrustedModelError,
-    canonical_skops,
-    load_model_package,
-    named_types,
-    render_model_card,
-    write_model_package,
-)
+from assay.run.model_file import TRUSTED_TYPES, ModelPackageError, UntrustedModelError, model_bytes, named_types
+from assay.run.package import load_model_package, write_model_package
 
 COLUMNS = [
     {"name": "income", "type": "numeric"},
@@ -97,7 +91,7 @@ def _write(pipeline: Any, out_dir: Path, **overrides: Any) -> dict[str, str]:
         "input_columns": COLUMNS,
         "requirements": REQUIREMENTS,
     }
-    return write_model_package(pipeline, out_dir, **(arguments | overrides))
+    return write_model_package(model_bytes(pipeline), out_dir, **(arguments | overrides))
 
 
 @pytest.mark.parametrize("estimator", sorted(ALLOWLIST))
@@ -116,11 +110,42 @@ def test_trusted_types_cover_every_estimator_and_preprocessing(pipelines: dict[s
     seen: set[str] = set()
     for estimator in ALLOWLIST:
         for preprocessing in PREPROCESSING:
-            named = named_types(canonical_skops(_fitted(estimator, preprocessing)))
+            named = named_types(model_bytes(_fitted(estimator, preprocessing)))
             assert named <= set(TRUSTED_TYPES), (estimator, preprocessing, sorted(named - set(TRUSTED_TYPES)))
             seen |= named
     # Nothing on the list is dead weight, except FunctionTransformer (allowed, not yet built by assay).
     assert set(TRUSTED_TYPES) - seen == {"sklearn.preprocessing._function_transformer.FunctionTransformer"}
+
+
+def _addressless(schema: Any, files: list[str]) -> Any:
+    """`schema` without the ids and file names skops derives from memory addresses; the file names in order into `files`."""
+    if isinstance(schema, dict):
+        if isinstance(schema.get("file"), str):
+            files.append(schema["file"])
+        return {key: _addressless(value, files) for key, value in schema.items() if key not in ("__id__", "file")}
+    if isinstance(schema, list):
+        return [_addressless(item, files) for item in schema]
+    return schema
+
+
+@pytest.mark.parametrize("estimator", sorted(ALLOWLIST))
+def test_the_model_file_holds_what_skops_dumps_holds(pipelines: dict[str, Any], estimator: str) -> None:
+    """model_bytes takes skops' state itself (no second dump): same schema and arrays as skops.io.dumps, save addresses."""
+    with (
+        zipfile.ZipFile(io.BytesIO(model_bytes(pipelines[estimator]))) as ours,
+        zipfile.ZipFile(io.BytesIO(skops.io.dumps(pipelines[estimator]))) as theirs,
+    ):
+        our_files: list[str] = []
+        their_files: list[str] = []
+        assert _addressless(json.loads(ours.read("schema.json")), our_files) == _addressless(
+            json.loads(theirs.read("schema.json")), their_files
+        )
+        renamed = dict(zip(their_files, our_files, strict=True))  # an array file shared in skops' file stays shared in ours
+        assert list(dict.fromkeys(our_files)) == [f"{k}.npy" for k in range(1, len(renamed) + 1)] == list(renamed.values())
+        for skops_own, mine in renamed.items():
+            np.testing.assert_array_equal(
+                np.load(io.BytesIO(ours.read(mine)), allow_pickle=False), np.load(io.BytesIO(theirs.read(skops_own)), allow_pickle=False)
+            )
 
 
 def test_same_inputs_give_identical_bytes(pipelines: dict[str, Any], tmp_path: Path) -> None:
@@ -308,138 +333,3 @@ def test_the_pyfunc_loader_predicts_event_probabilities(pipelines: dict[str, Any
     predicted = _load_pyfunc(str(tmp_path / "package" / "model.skops")).predict(frame)
     assert predicted.name == "probability" and predicted.index.equals(frame.index)
     np.testing.assert_array_equal(predicted.to_numpy(), pipelines["ExtraTreesClassifier"].predict_proba(frame)[:, 1])
-
-
-def _spec() -> dict[str, Any]:
-    person = {"name": "Ada Example", "email": "ada@examplebank.com"}
-    return {
-        "metadata": {
-            "name": "card-default",
-            "version": "1.2.0",
-            "title": "Card default | PD",
-            "owner": person,
-            "developers": [person],
-            "validators": [{"name": "Val Idator", "email": "val@examplebank.com"}],
-            "riskTier": 1,
-            "useCase": "credit-underwriting",
-            "status": "validation",
-            "restrictions": ["Not for small-business cards"],
-        },
-        "data": {
-            "train": {"uri": "data/train.csv", "sha256": "1" * 64},
-            "outOfTime": {"uri": "data/oot.csv", "sha256": "2" * 64},
-            "target": {"name": "default_12m", "definition": "90+ days past due\nwithin 12 months"},
-        },
-        "training": {"estimator": {"class": "HistGradientBoostingClassifier"}},
-        "documentation": {
-            "purpose": "Approve or decline card applications.",
-            "limitations": ["Thin-file applicants | few tradelines\n| injected | row |", "Ends in a backslash \\"],
-            "assumptions": ["Through-the-cycle default rates"],
-            "conditionsOfNonUse": ["Not for line increases"],
-        },
-    }
-
-
-def _full_context() -> dict[str, Any]:
-    return {
-        "spec": _spec(),
-        "plan_digest": DIGEST,
-        "metrics": {"test": {"auc": 0.8123, "gini": 0.6246, "counts": {"n": 10}}, "outOfTime": {"auc": 0.79, "gini": None}},
-        "gates": [{"metric": "auc", "dataset": "outOfTime", "min": 0.7, "max": None, "value": 0.79, "passed": True}],
-        "fairness": {
-            "verdict": "pass",
-            "attributes": [
-                {
-                    "name": "sex",
-                    "reference": "male",
-                    "groups": [
-                        {
-                            "group": "female",
-                            "size": 120,
-                            "status": "ok",
-                            "metrics": {"adverseImpactRatio": {"value": 0.93, "ci": [0.85, 1.01], "verdict": "pass"}},
-                        },
-                        {"group": "nonbinary", "size": "insufficient", "status": "insufficient", "metrics": {}},
-                    ],
-                },
-                {  # the shape assay.run.fairness writes: metrics as a list, intervals as {lower, upper}, small sizes bucketed
-                    "name": "age",
-                    "reference": {"group": "40-61", "size": 300},
-                    "verdict": "fail",
-                    "groups": [
-                        {
-                            "group": "62+",
-                            "size": 90,
-                            "status": "tested",
-                            "metrics": [
-                                {
-                                    "metric": "standardizedMeanDifference",
-                                    "value": 0.41,
-                                    "confidenceInterval": {"lower": 0.3, "upper": 0.5, "replicates": 200},
-                                    "verdict": "fail",
-                                }
-                            ],
-                        },
-                        {"group": "<25", "size": None, "sizeBucket": "<30", "status": "insufficient", "metrics": []},
-                    ],
-                },
-            ],
-        },
-        "explanations": {
-            "globalImportance": [{"feature": "utilization", "importance": 0.31}, {"feature": "income", "importance": 0.12}],
-            "principalReasons": {"declined": 40, "reasons": [{"reason": "Utilization | too high", "share": 0.5, "firstShare": 0.25}]},
-        },
-    }
-
-
-def test_model_card_renders_every_section() -> None:
-    card = render_model_card(_full_context())
-    for heading in ("Model identity", "Intended use", "Conditions of non-use", "Metrics", "Gates", "Fairness", "Explanations"):
-        assert f"## {heading}" in card
-    assert "| Plan digest | `" + DIGEST + "` |" in card
-    assert "sha256 `" + "2" * 64 + "`" in card
-    assert "| Validators | Val Idator (val@examplebank.com) |" in card
-    assert "| auc | 0.8123 | 0.7900 |" in card and "| gini | 0.6246 | — |" in card and "counts" not in card
-    assert "| auc | outOfTime | 0.7000 | — | 0.7900 | PASS |" in card
-    assert "| sex (ref. male) | female | 120 | Adverse impact ratio | 0.9300 | [0.8500, 1.0100] | pass |" in card
-    assert "| sex (ref. male) | nonbinary | insufficient | — | — | — | insufficient |" in card
-    assert "| age (ref. 40-61) | 62+ | 90 | Standardized mean difference | 0.4100 | [0.3000, 0.5000] | fail |" in card
-    assert "| age (ref. 40-61) | &lt;25 | &lt;30 | — | — | — | insufficient |" in card
-    assert card.index("| utilization | 0.3100 |") < card.index("| income | 0.1200 |")
-    assert "| Utilization \\| too high | 50.0% | 25.0% |" in card
-    assert "- Not for line increases" in card and "- Not for small-business cards" in card
-
-
-def test_model_card_keeps_spec_text_from_breaking_tables() -> None:
-    card = render_model_card(_full_context())
-    assert "# Model card: Card default \\| PD" in card
-    assert "| Target | default_12m: 90+ days past due within 12 months |" in card
-    assert "- Thin-file applicants \\| few tradelines \\| injected \\| row \\|" in card
-    assert "- Ends in a backslash \\\\" in card
-    tables: list[list[int]] = [[]]
-    for line in card.splitlines():
-        if line.startswith("|"):
-            tables[-1].append(line.replace("\\\\", "").replace("\\|", "").count("|"))
-        elif tables[-1]:
-            tables.append([])
-    assert len(tables) > 5
-    for cells in tables:
-        assert len(set(cells)) <= 1, cells  # every row of a table has the header's number of cells
-
-
-def test_model_card_without_optional_sections() -> None:
-    card = render_model_card({"spec": _spec(), "plan_digest": DIGEST, "metrics": {}, "gates": []})
-    assert "No fairness testing was run" in card
-    assert "No explanations were computed" in card
-    assert "No metrics were computed" in card
-
-
-def test_model_card_names_a_misspelled_required_field() -> None:
-    context = _full_context()
-    context["plan_digst"] = context.pop("plan_digest")
-    with pytest.raises(ModelPackageError, match="plan_digest"):
-        render_model_card(context)
-    context = _full_context()
-    context["spec"]["documentation"]["purpse"] = context["spec"]["documentation"].pop("purpose")
-    with pytest.raises(ModelPackageError, match="purpose"):
-        render_model_card(context)

@@ -117,6 +117,9 @@ def test_example_runs_end_to_end(model: str, repo: Path, runs: dict[str, dict[st
     assert record["outputs"]["package/model.skops"] == record["outputs"]["model/estimator"]
     metrics = json.loads((folder / "reports/metrics.json").read_text())
     assert metrics["passed"] is True and all(gate["passed"] for gate in metrics["gates"])
+    explain = next(step for step in plan["training"]["steps"] if step["name"] == "explain")
+    assert "split/train" in explain["inputs"]  # each feature's anchor is taken on the training rows, not the rows explained
+    assert json.loads((folder / "reports/explanations.json").read_text())["referenceRows"] == "split/train"
 
 
 def plan_digest(repo: Path, model: str) -> str:
@@ -293,8 +296,7 @@ def test_tree_models_serialise_to_the_same_bytes_fitted_or_loaded(tmp_path: Path
     """Tree nodes are C structs with padding bytes that hold stray memory; the model file must not depend on them."""
     from sklearn.ensemble import GradientBoostingClassifier, HistGradientBoostingClassifier, RandomForestClassifier
 
-    from assay.run.model_steps import model_bytes
-    from assay.run.package import load_trusted_model
+    from assay.run.model_file import load_trusted_model, model_bytes
 
     rng = np.random.default_rng(3)
     X = pd.DataFrame(rng.normal(size=(600, 4)), columns=list("abcd"))

@@ -16,7 +16,7 @@ _STEPS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("fit", ("split/train",), ("model/estimator",)),
     ("evaluate", ("model/estimator", "split/test", "data/outOfTime"), ("reports/metrics.json", "scores/test", "scores/outOfTime")),
     ("fairness", ("scores/test", "split/test"), ("reports/fairness.json",)),
-    ("explain", ("model/estimator", "split/test"), ("reports/explanations.json",)),
+    ("explain", ("model/estimator", "split/train", "split/test"), ("reports/explanations.json",)),
     ("baseline", ("model/estimator", "split/train"), ("reports/baseline.json",)),
     (
         "package",

@@ -38,48 +38,11 @@ def step_fit(ctx: StepContext) -> list[str]:
         pipeline = _searched(pipeline, search, ctx.seed).fit(X, y).best_estimator_
     else:
         pipeline.fit(X, y)
+    from assay.run.model_file import model_bytes
+
     ctx.write_bytes(MODEL, model_bytes(pipeline))
     ctx.workspace.remember(f"model:{MODEL}", pipeline)
     return [MODEL]
-
-
-def model_bytes(pipeline: Any) -> bytes:
-    """`canonical_skops(pipeline)` with the padding bytes of structured arrays set to zero.
-
-    scikit-learn's tree nodes are a C struct saved as a structured array whose 7
-    padding bytes hold whatever memory held, so two dumps of the same trees (one
-    fitted, one loaded) differ there; zeroed, the bytes depend only on the model.
-    """
-    import io
-    import zipfile
-
-    from assay.run.package import canonical_skops
-
-    content = canonical_skops(pipeline)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as target:
-        for info in source.infolist():
-            member = source.read(info.filename)
-            if info.filename.endswith(".npy"):
-                member = _zero_padding(member)
-            target.writestr(info, member)
-    return buffer.getvalue()
-
-
-def _zero_padding(member: bytes) -> bytes:
-    """An .npy file's bytes, rewritten with zero padding when it holds a structured array with gaps between fields."""
-    import io
-
-    import numpy as np
-
-    array = np.load(io.BytesIO(member), allow_pickle=False)
-    fields = array.dtype.fields
-    if not fields or array.dtype.itemsize == sum(dtype.itemsize for dtype, *_ in fields.values()):
-        return member
-    clean = np.zeros(array.shape, dtype=array.dtype)
-    for name in array.dtype.names:
-        clean[name] = array[name]
-    return _npy(clean)
 
 
 def _searched(pipeline: Any, search: dict[str, Any], seed: int) -> Any:
@@ -99,7 +62,7 @@ def model(ctx: StepContext) -> Any:
     """The fitted pipeline: the object fit made in this process, else loaded from `model/estimator` (trusted types only)."""
 
     def load() -> Any:
-        from assay.run.package import load_trusted_model
+        from assay.run.model_file import load_trusted_model
 
         return load_trusted_model(ctx.input_path(MODEL))
 
@@ -237,15 +200,16 @@ REQUIREMENTS = ("scikit-learn", "numpy", "scipy", "pandas", "skops")
 
 def step_package(ctx: StepContext) -> list[str]:
     """An MLflow-compatible model directory (skops, no pickle) and the model card."""
-    from assay.run.package import MODEL_FILE as PACKAGED_MODEL_FILE
-    from assay.run.package import render_model_card, write_model_package
+    from assay.run.model_card import render_model_card
+    from assay.run.package import write_model_package
 
     spec = ctx.spec
     requirements = {name: importlib.metadata.version(name) for name in REQUIREMENTS}
     columns = [{"name": f["name"], "type": f["type"]} for f in spec["data"]["features"]]
     meta = spec["metadata"]
+    # The packaged model file is the one fit wrote, byte for byte: serialised once per run.
     write_model_package(
-        model(ctx),
+        ctx.read_bytes(MODEL),
         ctx.workspace.outputs / PACKAGE,
         model_name=meta["name"],
         version=meta["version"],
@@ -253,9 +217,6 @@ def step_package(ctx: StepContext) -> list[str]:
         input_columns=columns,
         requirements=requirements,
     )
-    # The packaged model is the fitted model's file itself, byte for byte: a second dump of
-    # a loaded pipeline could differ in padding bytes (see model_bytes).
-    ctx.write_bytes(PACKAGE + PACKAGED_MODEL_FILE, ctx.read_bytes(MODEL))
     metrics = ctx.read_json(METRICS)
     card = render_model_card(
         {
