@@ -415,13 +415,14 @@ def test_split_files_keep_csv_records_byte_for_byte() -> None:
     from assay.run.data import parse_table, select_rows
 
     content = b'id,note,y\r\n1,plain,0\r\n\r\n2,"two\nlines, quoted ""here""",1\r\n3,,0\r\n'
-    chosen = select_rows(content, "csv", [2, 1], 3)
+    chosen, single = select_rows(content, "csv", [[2, 1], [0]], 3)
+    assert single == b"id,note,y\r\n1,plain,0\r\n"
     assert chosen == b'id,note,y\r\n3,,0\r\n2,"two\nlines, quoted ""here""",1\r\n'
     frame = parse_table(chosen, "csv", ["note"])
     full = parse_table(content, "csv", ["note"])
     pd.testing.assert_frame_equal(frame, full.iloc[[2, 1]].reset_index(drop=True))
     with pytest.raises(Exception, match="records"):
-        select_rows(content, "csv", [0], 4)
+        select_rows(content, "csv", [[0]], 4)
 
 
 def test_split_files_of_parquet_data(tmp_path: Path) -> None:
@@ -430,8 +431,9 @@ def test_split_files_of_parquet_data(tmp_path: Path) -> None:
     frame = pd.DataFrame({"x": [1.5, 2.0, np.nan, 4.0], "group": ["a", None, "b", "c"], "y": [0, 1, 0, 1]})
     frame.to_parquet(tmp_path / "data.parquet")
     content = (tmp_path / "data.parquet").read_bytes()
-    chosen = select_rows(content, "parquet", [1, 3], 4)
-    assert chosen == select_rows(content, "parquet", [1, 3], 4)
+    chosen, none = select_rows(content, "parquet", [[1, 3], []], 4)
+    assert [chosen] == select_rows(content, "parquet", [[1, 3]], 4)
+    assert parse_table(none, "parquet", ["group"]).shape == (0, 3)
     full = parse_table(content, "parquet", ["group"])
     pd.testing.assert_frame_equal(parse_table(chosen, "parquet", ["group"]), full.iloc[[1, 3]].reset_index(drop=True))
 

@@ -36,11 +36,22 @@ MAX_LEVELS = 50
 def _missing_mask(values: Any) -> npt.NDArray[np.bool_]:
     import pandas as pd
 
-    return np.asarray(pd.isna(np.asarray(values, dtype=object)), dtype=bool)
+    return np.asarray(pd.isna(values), dtype=bool).reshape(-1)
 
 
 def _share(count: int, n: int) -> dict[str, Any]:
     return {"count": count, "proportion": json_float(count / n) if n else None}
+
+
+def _present_numbers(values: Any) -> tuple[FloatArray, int, npt.NDArray[np.bool_]]:
+    """The non-missing values as float64, the row count, and the missing mask (NaN, None, pandas NA)."""
+    array = np.asarray(values)
+    if array.dtype.kind in "biuf":  # a numeric column: NaN is its only missing value
+        numbers = array.astype(np.float64, copy=False).reshape(-1)
+        missing = np.isnan(numbers)
+        return numbers[~missing], int(numbers.shape[0]), missing
+    missing = _missing_mask(values)
+    return np.asarray(np.asarray(values, dtype=object).reshape(-1)[~missing], dtype=np.float64), int(missing.shape[0]), missing
 
 
 def _numeric_interior(values: FloatArray, bins: int) -> list[float]:
@@ -52,68 +63,51 @@ def _numeric_interior(values: FloatArray, bins: int) -> list[float]:
     return sorted(q for q in rounded if q is not None)
 
 
-def _numeric_index(values: Any, interior: list[float]) -> tuple[IntArray, int]:
-    """Bin of each non-missing value (missing rows get -1) and the number of missing rows."""
-    missing = _missing_mask(values)
-    index = np.full(missing.shape[0], -1, dtype=np.int64)
-    present = np.asarray(np.asarray(values, dtype=object)[~missing], dtype=np.float64)
-    index[~missing] = np.searchsorted(np.asarray(interior, dtype=np.float64), present, side="right")
-    return index, int(missing.sum())
+def _numeric_counts(present: FloatArray, interior: list[float]) -> list[int]:
+    """Rows per bin: bin i holds edges[i] <= value < edges[i+1]."""
+    index = np.searchsorted(np.asarray(interior, dtype=np.float64), present, side="right")
+    return [int(c) for c in np.bincount(index, minlength=len(interior) + 1)]
 
 
 def _numeric_bins(name: str, role: str, values: Any, bins: int) -> dict[str, Any]:
-    missing = _missing_mask(values)
-    present = np.asarray(np.asarray(values, dtype=object)[~missing], dtype=np.float64)
+    present, n, missing = _present_numbers(values)
     interior = _numeric_interior(present, bins)
-    index, n_missing = _numeric_index(values, interior)
-    counts = np.bincount(index[index >= 0], minlength=len(interior) + 1)
-    n = int(index.shape[0])
+    counts = _numeric_counts(present, interior)
     return {
         "name": name,
         "role": role,
         "type": "numeric",
         "n": n,
         "edges": [None, *interior, None],
-        "counts": [int(c) for c in counts],
+        "counts": counts,
         "proportions": [json_float(c / n) if n else None for c in counts],
-        "missing": _share(n_missing, n),
+        "missing": _share(int(missing.sum()), n),
     }
 
 
-def _labels(values: Any) -> tuple[list[str | None], int]:
-    """Each value as a string (None when missing), and the number missing."""
-    missing = _missing_mask(values)
-    raw = np.asarray(values, dtype=object)
-    return [None if gone else str(v) for v, gone in zip(raw, missing, strict=True)], int(missing.sum())
+def _label_counts(values: Any) -> tuple[dict[str, int], int, int]:
+    """Rows per label (each value as its str()), the row count and the number missing."""
+    import pandas as pd
+
+    series = pd.Series(np.asarray(values, dtype=object).reshape(-1), dtype=object)
+    missing = _missing_mask(series)
+    counts = series[~missing].astype(str).value_counts(sort=False)
+    return {str(label): int(count) for label, count in counts.items()}, int(series.shape[0]), int(missing.sum())
 
 
-def _level_counts(levels: list[str], labels: list[str | None]) -> tuple[list[int], int]:
+def _level_counts(levels: list[str], counts: dict[str, int]) -> tuple[list[int], int]:
     """Count per level, and of present labels outside `levels`."""
-    position = {level: k for k, level in enumerate(levels)}
-    counts = [0] * len(levels)
-    other = 0
-    for label in labels:
-        if label is None:
-            continue
-        if label in position:
-            counts[position[label]] += 1
-        else:
-            other += 1
-    return counts, other
+    inside = [counts.get(level, 0) for level in levels]
+    return inside, sum(counts.values()) - sum(inside)
 
 
 def _categorical_bins(name: str, values: Any, feature: dict[str, Any], max_levels: int) -> dict[str, Any]:
-    labels, n_missing = _labels(values)
+    seen, n, n_missing = _label_counts(values)
     if feature.get("categories"):
         levels = [str(c) for c in feature["categories"]]
     else:
-        seen: dict[str, int] = {}
-        for label in labels:
-            if label is not None:
-                seen[label] = seen.get(label, 0) + 1
         levels = sorted(seen, key=lambda level: (-seen[level], level))[:max_levels]
-    counts, other = _level_counts(levels, labels)
-    n = len(labels)
+    counts, other = _level_counts(levels, seen)
     return {
         "name": name,
         "role": "feature",
@@ -158,12 +152,11 @@ def _bucket_labels(baseline_bins: dict[str, Any]) -> list[str]:
 def _bucket_counts(baseline_bins: dict[str, Any], values: Any) -> tuple[list[int], list[int]]:
     """(expected counts, actual counts) over the same buckets."""
     if baseline_bins["type"] == "numeric":
-        interior = [float(e) for e in baseline_bins["edges"][1:-1]]
-        index, n_missing = _numeric_index(values, interior)
-        actual = [int(c) for c in np.bincount(index[index >= 0], minlength=len(interior) + 1)] + [n_missing]
+        present, _, missing = _present_numbers(values)
+        actual = [*_numeric_counts(present, [float(e) for e in baseline_bins["edges"][1:-1]]), int(missing.sum())]
         return [*baseline_bins["counts"], baseline_bins["missing"]["count"]], actual
-    labels, n_missing = _labels(values)
-    counts, other = _level_counts(list(baseline_bins["levels"]), labels)
+    seen, _, n_missing = _label_counts(values)
+    counts, other = _level_counts(list(baseline_bins["levels"]), seen)
     expected = [*baseline_bins["counts"], baseline_bins["other"]["count"], baseline_bins["missing"]["count"]]
     return expected, [*counts, other, n_missing]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import io
+import operator
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -68,27 +69,37 @@ def parse_table(content: bytes, data_format: str, categorical: Sequence[str]) ->
     raise DataError(f"unsupported data format '{data_format}'")
 
 
-def select_rows(content: bytes, data_format: str, positions: list[int], rows: int) -> bytes:
-    """The rows at `positions` of the table (which parses to `rows` rows), as a table of the same format.
+def select_rows(content: bytes, data_format: str, selections: Sequence[Sequence[int]], rows: int) -> list[bytes]:
+    """For each list of positions in `selections`, those rows of the table (which parses to `rows` rows), as a table of the same format.
 
     A CSV keeps its header and the selected records byte for byte, so the rows a
     step reads are exactly lines of the pinned file; Parquet is rewritten with the
-    same schema. Parsing the result gives those rows, in that order.
+    same schema. Parsing a result gives those rows, in that order. The table is
+    split into records once for all selections.
     """
     if data_format == "csv":
         header, records = _csv_records(content)
         if len(records) != rows:
             raise DataError(f"the CSV has {len(records)} records but parses to {rows} rows; its rows cannot be selected verbatim")
-        return b"\n".join([header, *(records[i] for i in positions)]) + b"\n"
+        return [b"\n".join([header, *_pick(records, positions)]) + b"\n" for positions in selections]
     if data_format == "parquet":
         # pyarrow ships no type information; imported as a module object, typed Any.
         pa = importlib.import_module("pyarrow")
         pq = importlib.import_module("pyarrow.parquet")
-        table = pq.read_table(io.BytesIO(content)).take(pa.array(positions, type=pa.int64()))
-        buffer = io.BytesIO()
-        pq.write_table(table, buffer)
-        return buffer.getvalue()
+        table = pq.read_table(io.BytesIO(content))
+        selected = []
+        for positions in selections:
+            buffer = io.BytesIO()
+            pq.write_table(table.take(pa.array(positions, type=pa.int64())), buffer)
+            selected.append(buffer.getvalue())
+        return selected
     raise DataError(f"unsupported data format '{data_format}'")
+
+
+def _pick(records: list[bytes], positions: Sequence[int]) -> list[bytes]:
+    if len(positions) < 2:
+        return [records[i] for i in positions]
+    return list(operator.itemgetter(*positions)(records))
 
 
 def _csv_records(content: bytes) -> tuple[bytes, list[bytes]]:

@@ -27,85 +27,13 @@ statistics are not published, only a size bucket "<min_group_size".
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from assay.run.fairness_stats import METRICS, BoolArray, Sample, bootstrap, group_statistics, percentile_interval, summarise
 from assay.run.metrics import as_labels, as_scores, json_float
-
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-
-METRICS = ("adverseImpactRatio", "standardizedMeanDifference", "equalOpportunityDifference")
-CELLS_PER_CHUNK = 2_000_000  # bootstrap index matrix size held in memory at once
-
-
-@dataclass(frozen=True)
-class _Sample:
-    """The rows of one group: favorable decision, score, actual favorable outcome."""
-
-    favorable: BoolArray
-    scores: FloatArray
-    good: BoolArray
-
-
-@dataclass(frozen=True)
-class _Summary:
-    """Sufficient statistics of one or more (re)samples of a group, one entry per sample."""
-
-    n: FloatArray
-    rate: FloatArray
-    mean: FloatArray
-    var: FloatArray
-    good: FloatArray
-    favorable_good: FloatArray
-
-
-def _summarise(sample: _Sample, index: npt.NDArray[np.int64]) -> _Summary:
-    """Statistics of the resamples `index` (resamples x rows) of `sample`."""
-    favorable, scores, good = sample.favorable[index], sample.scores[index], sample.good[index]
-    n = np.full(index.shape[0], float(index.shape[1]))
-    var = scores.var(axis=1, ddof=1) if index.shape[1] > 1 else np.full(index.shape[0], np.nan)
-    return _Summary(
-        n, favorable.mean(axis=1), scores.mean(axis=1), var, good.sum(axis=1).astype(float), (favorable & good).sum(axis=1).astype(float)
-    )
-
-
-def _statistics(group: _Summary, reference: _Summary, direction: float) -> dict[str, FloatArray]:
-    """The three metrics, elementwise over paired summaries; NaN where undefined."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        air = np.where(reference.rate > 0, group.rate / reference.rate, np.nan)
-        pooled = np.sqrt(((group.n - 1) * group.var + (reference.n - 1) * reference.var) / (group.n + reference.n - 2))
-        smd = np.where(pooled > 0, direction * (group.mean - reference.mean) / pooled, np.nan)
-        tpr_group = np.where(group.good > 0, group.favorable_good / group.good, np.nan)
-        tpr_reference = np.where(reference.good > 0, reference.favorable_good / reference.good, np.nan)
-    return {"adverseImpactRatio": air, "standardizedMeanDifference": smd, "equalOpportunityDifference": tpr_reference - tpr_group}
-
-
-def _bootstrap(group: _Sample, reference: _Sample, direction: float, iterations: int, seed: list[int]) -> dict[str, FloatArray]:
-    """Each metric over `iterations` stratified resamples, from a generator seeded with `seed`."""
-    rng = np.random.default_rng(seed)
-    n_group, n_reference = group.scores.shape[0], reference.scores.shape[0]
-    chunk = max(1, CELLS_PER_CHUNK // (n_group + n_reference))
-    parts: list[dict[str, FloatArray]] = []
-    for start in range(0, iterations, chunk):
-        size = min(chunk, iterations - start)
-        group_index = rng.integers(0, n_group, size=(size, n_group))
-        reference_index = rng.integers(0, n_reference, size=(size, n_reference))
-        parts.append(_statistics(_summarise(group, group_index), _summarise(reference, reference_index), direction))
-    return {name: np.concatenate([part[name] for part in parts]) for name in METRICS}
-
-
-def _interval(replicates: FloatArray, confidence: float) -> dict[str, Any]:
-    """Percentile interval of the defined replicates, and how many were defined."""
-    defined = replicates[np.isfinite(replicates)]
-    if defined.shape[0] == 0:
-        return {"lower": None, "upper": None, "replicates": 0}
-    alpha = (1.0 - confidence) / 2.0
-    lower, upper = np.quantile(defined, [alpha, 1.0 - alpha])
-    return {"lower": json_float(lower), "upper": json_float(upper), "replicates": int(defined.shape[0])}
 
 
 def _verdict(value: float | None, limit: dict[str, Any]) -> str:
@@ -125,12 +53,12 @@ def _normalised_labels(labels: Any) -> tuple[npt.NDArray[np.object_], BoolArray]
     return text, missing
 
 
-def _tested_group(group: _Sample, reference: _Sample, context: dict[str, Any], seed: list[int]) -> dict[str, Any]:
+def _tested_group(group: Sample, reference: Sample, context: dict[str, Any], seed: list[int]) -> dict[str, Any]:
     """Size, favorable rate and each configured metric with its interval and verdict."""
     direction = 1.0 if context["favorable"] == "below" else -1.0
-    whole = [_summarise(sample, np.arange(sample.scores.shape[0])[np.newaxis, :]) for sample in (group, reference)]
-    point = _statistics(whole[0], whole[1], direction)
-    replicates = _bootstrap(group, reference, direction, context["iterations"], seed)
+    whole = [summarise(sample, np.arange(sample.scores.shape[0])[np.newaxis, :]) for sample in (group, reference)]
+    point = group_statistics(whole[0], whole[1], direction)
+    replicates = bootstrap(group, reference, direction, context["iterations"], seed)
     results = []
     for limit in context["metrics"]:
         value = json_float(point[limit["metric"]][0])
@@ -138,7 +66,7 @@ def _tested_group(group: _Sample, reference: _Sample, context: dict[str, Any], s
             {
                 "metric": limit["metric"],
                 "value": value,
-                "confidenceInterval": _interval(replicates[limit["metric"]], context["confidence"]),
+                "confidenceInterval": percentile_interval(replicates[limit["metric"]], context["confidence"]),
                 "min": limit.get("min"),
                 "max": limit.get("max"),
                 "verdict": _verdict(value, limit),
@@ -177,7 +105,7 @@ def _attribute_verdict(groups: list[dict[str, Any]]) -> str:
     return "pass" if "pass" in verdicts else "insufficient"
 
 
-def _group_entry(attribute: dict[str, Any], label: str, group: _Sample, reference: _Sample, context: dict[str, Any]) -> dict[str, Any]:
+def _group_entry(attribute: dict[str, Any], label: str, group: Sample, reference: Sample, context: dict[str, Any]) -> dict[str, Any]:
     """One protected group: tested against the reference, or insufficient when either is below the minimum."""
     minimum = context["minGroupSize"]
     n_group, n_reference = int(group.scores.shape[0]), int(reference.scores.shape[0])
@@ -191,15 +119,15 @@ def _group_entry(attribute: dict[str, Any], label: str, group: _Sample, referenc
     return {"group": label, **entry}
 
 
-def _attribute_report(attribute: dict[str, Any], labels: Any, rows: _Sample, context: dict[str, Any]) -> dict[str, Any]:
+def _attribute_report(attribute: dict[str, Any], labels: Any, rows: Sample, context: dict[str, Any]) -> dict[str, Any]:
     """One protected attribute: its reference, each protected group, missing and unlisted counts."""
     text, missing = _normalised_labels(labels)
     if text.shape[0] != rows.scores.shape[0]:
         raise ValueError(f"attribute '{attribute['name']}': {text.shape[0]} labels for {rows.scores.shape[0]} rows")
 
-    def sample(label: str) -> _Sample:
+    def sample(label: str) -> Sample:
         mask = text == label
-        return _Sample(rows.favorable[mask], rows.scores[mask], rows.good[mask])
+        return Sample(rows.favorable[mask], rows.scores[mask], rows.good[mask])
 
     minimum, reference_label = context["minGroupSize"], str(attribute["reference"])
     reference = sample(reference_label)
@@ -223,7 +151,7 @@ def _published_size(size: int, minimum: int) -> dict[str, Any]:
     return {"size": None if small else size, "sizeBucket": f"<{minimum}" if small else None}
 
 
-def _rate(sample: _Sample, minimum: int) -> float | None:
+def _rate(sample: Sample, minimum: int) -> float | None:
     """The favorable rate of a group large enough to publish; None otherwise."""
     return json_float(sample.favorable.mean()) if sample.scores.shape[0] >= minimum else None
 
@@ -283,7 +211,7 @@ def fairness_report(
     labels = as_labels(y)
     values = as_scores(scores, labels.shape[0])
     decision = values < threshold if favorable == "below" else values >= threshold
-    rows = _Sample(decision, values, labels == (0 if favorable == "below" else 1))
+    rows = Sample(decision, values, labels == (0 if favorable == "below" else 1))
     reports = [_attribute_report(a, groups[a["name"]], rows, context) for a in attributes]
     insufficient, overall = _overall(reports)
     settings = {

@@ -72,7 +72,7 @@ def equal_frequency_bins(values: FloatArray, bins: int) -> tuple[IntArray, int]:
 
 
 def _ranking(y: IntArray, scores: FloatArray, undefined: dict[str, str]) -> dict[str, float | None]:
-    from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
+    from sklearn.metrics import auc, average_precision_score, roc_curve
 
     events = int(y.sum())
     if events == 0 or events == y.shape[0]:
@@ -83,10 +83,12 @@ def _ranking(y: IntArray, scores: FloatArray, undefined: dict[str, str]) -> dict
             undefined["averagePrecision"] = "no events"
         ap = None if events == 0 else float(average_precision_score(y, scores))
         return {"auc": None, "gini": None, "ks": None, "averagePrecision": ap}
-    auc = float(roc_auc_score(y, scores))
-    fpr, tpr, _ = roc_curve(y, scores, drop_intermediate=False)
+    # One ROC curve for both: roc_auc_score is auc() of this very curve, and |TPR - FPR| is linear
+    # along the collinear points drop_intermediate removes, so its maximum is on a kept point.
+    fpr, tpr, _ = roc_curve(y, scores)
+    area = float(auc(fpr, tpr))
     ks = float(np.max(np.abs(tpr - fpr)))
-    return {"auc": auc, "gini": 2.0 * auc - 1.0, "ks": ks, "averagePrecision": float(average_precision_score(y, scores))}
+    return {"auc": area, "gini": 2.0 * area - 1.0, "ks": ks, "averagePrecision": float(average_precision_score(y, scores))}
 
 
 def _at_threshold(y: IntArray, scores: FloatArray, threshold: float, undefined: dict[str, str]) -> dict[str, float | None]:

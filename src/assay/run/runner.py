@@ -101,15 +101,16 @@ def _run_steps(root: Path, plan: CompiledPlan, folder: Path, data_roots: Sequenc
 
 def _execute(ctx: StepContext, function: StepFunction, inputs: Mapping[str, str]) -> dict[str, Any]:
     """Run one step and write its record; its outputs must be exactly the ones its plan step declares."""
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     produced = function(ctx)
     if sorted(produced) != sorted(ctx.outputs):
         raise UndeclaredArtifact(f"step '{ctx.step}' wrote {sorted(produced)}, but its plan step declares {sorted(ctx.outputs)}")
-    return ctx.workspace.record_step(ctx.step, ctx.outputs, time.perf_counter() - started, inputs)
+    return ctx.workspace.record_step(ctx.step, ctx.outputs, time.perf_counter() - started, inputs, time.process_time() - cpu)
 
 
 def _timings(records: list[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
-    return tuple({"step": r["step"], "seconds": r["seconds"]} for r in records)
+    """Each step's wall and CPU seconds (CPU of the whole process, its OpenMP and BLAS threads included)."""
+    return tuple({"step": r["step"], "seconds": r["seconds"], "cpuSeconds": r.get("cpuSeconds")} for r in records)
 
 
 def _finish(root: Path, plan: CompiledPlan, folder: Path, workspace: Workspace, records: list[dict[str, Any]]) -> RunResult:

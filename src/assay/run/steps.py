@@ -179,13 +179,12 @@ def step_split(ctx: StepContext) -> list[str]:
     source = data_artifact("train")
     frame = table(ctx, source)
     train, test = split_rows(frame, target(ctx, source), ctx.spec)
-    content = ctx.read_bytes(source)
-    data_format = ctx.spec["data"]["train"]["format"]
-    for name, positions in ((SPLIT_TRAIN, train), (SPLIT_TEST, test)):
-        try:
-            ctx.write_bytes(name, select_rows(content, data_format, positions, len(frame)))
-        except DataError as error:
-            raise RunFailed(str(error)) from error
+    try:
+        selected = select_rows(ctx.read_bytes(source), ctx.spec["data"]["train"]["format"], [train, test], len(frame))
+    except DataError as error:
+        raise RunFailed(str(error)) from error
+    for name, content in zip((SPLIT_TRAIN, SPLIT_TEST), selected, strict=True):
+        ctx.write_bytes(name, content)
     return [SPLIT_TRAIN, SPLIT_TEST]
 
 

@@ -90,13 +90,16 @@ class Workspace:
                 digests[relative] = self._written.pop(relative, "") or sha256_file(file)
         return digests
 
-    def record_step(self, step: str, outputs: Sequence[str], seconds: float, inputs: Mapping[str, str]) -> dict[str, Any]:
-        """Write the step's record, last: the digest of every input it read and every output it wrote."""
+    def record_step(
+        self, step: str, outputs: Sequence[str], seconds: float, inputs: Mapping[str, str], cpu_seconds: float = 0.0
+    ) -> dict[str, Any]:
+        """Write the step's record, last: the digest of every input it read and every output it wrote, and its wall and CPU time."""
         record = {
             "step": step,
             "inputs": dict(sorted(inputs.items())),
             "outputs": self.output_digests(outputs),
             "seconds": round(seconds, 3),
+            "cpuSeconds": round(cpu_seconds, 3),
         }
         write_atomic(self.outputs / "steps" / f"{step}.json", json_bytes(record))
         return record
