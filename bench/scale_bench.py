@@ -7,6 +7,7 @@ Prints a table, and writes bench/results/scale.json and bench/results/scale.md. 
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -242,6 +243,9 @@ def frozen_source(folder: Path) -> dict[str, str]:
     benchmark (the cache keys on assay's own files) then cannot turn a warm run cold."""
     shutil.copytree(ROOT / "src", folder / "src", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "schemas", folder / "schemas")
+    # Byte-compiled, as an installed package is (pip compiles on install): with PYTHONDONTWRITEBYTECODE
+    # set, every timed run would otherwise compile assay's modules from source.
+    compileall.compile_dir(folder / "src", quiet=1)
     return {"PYTHONPATH": str(folder / "src")}
 
 

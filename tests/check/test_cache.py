@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from assay.check import cache as cache_module
-from assay.check import engine, parallel
+from assay.check import engine, parallel, scanner
 from assay.check.cache import Codec, ResultCache
 from assay.check.result import FileOutcome
 from assay.cli.main import main
@@ -105,7 +105,7 @@ def check(root: Path, *args: str) -> tuple[int, str]:
 @pytest.fixture(autouse=True)
 def settled_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """Index files however recently they changed, so the stat index is exercised (tests change files on purpose)."""
-    monkeypatch.setattr(engine, "SETTLE_NS", 0)
+    monkeypatch.setattr(scanner, "SETTLE_NS", 0)
 
 
 @pytest.fixture
@@ -479,7 +479,7 @@ def test_prune_removes_old_entries_and_stray_temporary_files(repo: Path) -> None
 
 def test_recently_changed_files_are_not_indexed(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A file changed within the timestamp granularity of its last hashing could change again unseen: hash it next time."""
-    monkeypatch.setattr(engine, "SETTLE_NS", 2_000_000_000)
+    monkeypatch.setattr(scanner, "SETTLE_NS", 2_000_000_000)
     settled = repo / "models" / "credit-model-00001" / "model.yaml"
     os.utime(settled, ns=(0, 1_000_000_000))
     check(repo)
@@ -488,7 +488,7 @@ def test_recently_changed_files_are_not_indexed(repo: Path, monkeypatch: pytest.
     index = cache.load(cache.index_path, "index")
     # ctime cannot be set back: every file in a fresh copy changed just now, so none is indexed.
     assert index is None or "models/credit-model-00001/model.yaml" not in index["files"]
-    monkeypatch.setattr(engine, "SETTLE_NS", -10_000_000_000)
+    monkeypatch.setattr(scanner, "SETTLE_NS", -10_000_000_000)
     check(repo)
     index = cache.load(cache.index_path, "index")
     assert index is not None and "models/credit-model-00001/model.yaml" in index["files"]

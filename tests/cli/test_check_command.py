@@ -89,7 +89,7 @@ def test_internal_error_exits_3_with_a_crash_log(tmp_path: Path) -> None:
 
 
 def test_crash_is_caught_and_logged(tmp_path: Path) -> None:
-    script = "import assay.cli.check as c\nc.check_files = None\nfrom assay.cli.main import main\nraise SystemExit(main(['check']))\n"
+    script = "import assay.cli.check as c\nc.check_paths = None\nfrom assay.cli.main import main\nraise SystemExit(main(['check']))\n"
     env = {**os.environ, "TMPDIR": str(tmp_path)}
     done = subprocess.run([sys.executable, "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, env=env, check=False)
     assert done.returncode == 3

@@ -5,20 +5,15 @@ same judges (one file; the common case of an unchanged repository), then in the
 file's own cache entry; only a file found in neither is parsed, validated and
 judged, by this process or by a pool of workers. The key of both lookups is:
 
-    context = sha256(assay's code, schema digests, policy digest (rules and waivers),
-                     assay.yaml bytes, trust root bytes, evaluation date, waiver horizon,
-                     model names)
+    judges  = sha256(assay's code, schema digests, policy digest (rules and waivers),
+                     assay.yaml bytes, trust root bytes)          (assay.check.judging)
+    context = sha256(judges, evaluation date, waiver horizon, model names)
     entry   = sha256(context, path, git blob id of the file's bytes)
 
 and an outcome whose rules read a model's evidence also records the digest of that
-model's evidence/<model>/records/ (listing and bytes), which must still match.
-
-Reading 10,000 specs to hash them would cost more than the rest of a warm run, so
-a stat index (like git's) remembers each file's blob id with its stat signature
-(device, inode, size, mtime, ctime). A file whose signature is unchanged, whose
-folders are real folders (no symbolic link can have moved it), and which had not
-been modified in the two seconds before it was last hashed (a change within the
-timestamp granularity could hide) keeps its blob id; any other file is read and hashed.
+model's evidence/<model>/records/ (listing and bytes), which must still match. Blob
+ids of unchanged working-tree files come from a stat index (assay.check.scanner).
+The judges themselves are loaded only when some file has to be judged.
 
 Unused-waiver notes depend on every file together: they are computed after merging.
 """
@@ -26,38 +21,26 @@ Unused-waiver notes depend on every file together: they are computed after mergi
 from __future__ import annotations
 
 import hashlib
-import os
-import stat
-import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
-from assay.check.cache import Codec, ResultCache, code_fingerprint
+from assay.check.cache import Codec, ResultCache
+from assay.check.judging import WHOLE_FILE, JudgeSource, JudgeSummary
 from assay.check.parallel import compute_outcomes
 from assay.check.result import CheckResult, FileOutcome, SourceBytes
-from assay.check.run import Judges, merge_outcomes, reads_evidence
+from assay.check.run import merge_outcomes
+from assay.check.scanner import FileScanner, rewrite_threshold
 from assay.load import Limits, SourceError, SourceFile
-from assay.load.git_tree import GitTree
-from assay.load.tree import FileTree, WorktreeTree
-from assay.policy import EvaluationContext
+from assay.load.tree import FileTree
+from assay.policy.model import EvaluationContext
 
-CONFIG_FILE = "assay.yaml"
-TRUST_FILE = "keys/trust.yaml"  # assay.evidence.TRUST_ROOT_PATH, without importing the evidence stack
-SETTLE_NS = 2_000_000_000
-WHOLE_FILE = Limits(max_bytes=1 << 30)
 GLOB_CHARACTERS = frozenset("*?[/")
 
-Signature = tuple[int, int, int, int, int]
 
-
-def context_key(judges: Judges, judge_tree: FileTree, context: EvaluationContext) -> str:
+def context_key(summary: JudgeSummary, context: EvaluationContext) -> str:
     """The digest of everything besides a file's own path and bytes that decides its outcome."""
     parts = [
-        f"code {code_fingerprint()}",
-        *(f"schema {name} {digest}" for name, digest in sorted(judges.schemas.digests.items())),
-        f"policies {judges.policies.digest}",
-        f"config {_file_digest(judge_tree, CONFIG_FILE)}",
-        f"trust {_file_digest(judge_tree, TRUST_FILE)}",
+        f"judges {summary.digest}",
         f"today {context.today}",
         f"waiver-horizon {context.waiver_horizon_days}",
         f"models {hashlib.sha256(chr(10).join(context.models).encode()).hexdigest()}",
@@ -65,151 +48,16 @@ def context_key(judges: Judges, judge_tree: FileTree, context: EvaluationContext
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def rewrite_threshold(files: int) -> int:
-    """How many stale records a snapshot or index of `files` files may hold before it is rewritten."""
-    return max(16, files // 100)
-
-
 def entry_key(context: str, path: str, blob_id: str) -> str:
     return hashlib.sha256(f"{context}\0{path}\0{blob_id}".encode("utf-8", "surrogateescape")).hexdigest()
-
-
-def _file_digest(tree: FileTree, path: str) -> str:
-    if not tree.exists(path):
-        return "absent"
-    try:
-        return hashlib.sha256(tree.read(path, WHOLE_FILE).content).hexdigest()
-    except SourceError as error:
-        return f"unreadable {error}"
-
-
-class FileScanner:
-    """Reads files of a tree, and knows blob ids of unchanged working-tree files without reading them."""
-
-    def __init__(self, tree: FileTree, index: Any = None, *, bulk: bool = False) -> None:
-        self.tree = tree
-        self.root = str(tree.root) if isinstance(tree, WorktreeTree) else None
-        self._prefix = os.path.join(self.root, "") if self.root is not None else ""
-        self.started = time.time_ns()
-        files = index.get("files") if isinstance(index, dict) else None
-        self.old: Mapping[str, Any] = files if isinstance(files, dict) else {}
-        self.new: dict[str, list[Any]] = {}
-        self._signatures: dict[str, Signature | None] = {}
-        self._real_folders: dict[str, bool] = {}  # folder -> it is a folder, not a link
-        self._real_chains: dict[str, bool] = {}  # folder -> it and every folder above it are
-        self._listed: set[str] = set()
-        self._bulk = bulk  # many files: list each folder once instead of a stat per subfolder
-
-    def signature(self, path: str) -> Signature | None:
-        """The file's stat signature when it and every folder above it (below the root) are real, else None."""
-        if path in self._signatures:
-            return self._signatures[path]
-        self._signatures[path] = found = self._lstat(path)
-        return found
-
-    def _lstat(self, path: str) -> Signature | None:
-        if self.root is None:
-            return None
-        folder = path.rpartition("/")[0]
-        if folder and not self._real_path(folder):
-            return None
-        if path.rpartition("/")[2] in ("", ".", ".."):
-            return None
-        try:
-            found = os.lstat(self._prefix + path)
-        except OSError:
-            return None
-        if not stat.S_ISREG(found.st_mode) or found.st_ino == 0:
-            return None
-        return (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
-
-    def _real_path(self, folder: str) -> bool:
-        """Whether `folder` (a path below the root) and every folder above it are real folders; remembered."""
-        known = self._real_chains.get(folder)
-        if known is None:
-            parent, _, name = folder.rpartition("/")
-            known = name not in ("", ".", "..") and (not parent or self._real_path(parent)) and self._real_folder(folder)
-            self._real_chains[folder] = known
-        return known
-
-    def _real_folder(self, folder: str) -> bool:
-        """Whether `folder` is a folder and not a symbolic link (or anything else)."""
-        real = self._real_folders.get(folder)
-        if real is not None:
-            return real
-        assert self.root is not None
-        parent = folder.rpartition("/")[0]
-        if self._bulk and parent not in self._listed:
-            self._listed.add(parent)
-            try:
-                with os.scandir(self._prefix + parent) as entries:
-                    for entry in entries:
-                        self._real_folders[f"{parent}/{entry.name}" if parent else entry.name] = entry.is_dir(follow_symlinks=False)
-            except OSError:
-                pass
-            real = self._real_folders.get(folder)
-        if real is None:
-            try:
-                real = stat.S_ISDIR(os.lstat(self._prefix + folder).st_mode)
-            except OSError:
-                real = False
-        self._real_folders[folder] = real
-        return real
-
-    def known_blob(self, path: str) -> str | None:
-        """The blob id the index holds for `path`, when its stat signature is unchanged."""
-        signature = self.signature(path)
-        record = self.old.get(path)
-        if signature is None or not isinstance(record, list) or len(record) != 6 or tuple(record[1:]) != signature:
-            return None
-        return record[0] if isinstance(record[0], str) else None
-
-    def read(self, path: str, limits: Limits) -> SourceFile:
-        """The file's bytes. A plain file under real folders is inside the repository: read it directly;
-        anything else goes through the tree, which refuses what must not be read."""
-        if self.signature(path) is not None and self.root is not None:
-            try:
-                with open(self._prefix + path, "rb") as stream:
-                    content = stream.read(limits.max_bytes + 1)
-            except OSError:
-                content = None
-            if content is not None and len(content) <= limits.max_bytes:
-                return SourceFile(path, content)
-        return self.tree.read(path, limits)
-
-    def blob(self, path: str, limits: Limits) -> str:
-        """The blob id of `path`, from the index or by reading it; SourceError when unreadable."""
-        known = self.known_blob(path)
-        if known is None:
-            known = self.read(path, limits).blob_id
-        self.remember(path, known)
-        return known
-
-    def remember(self, path: str, blob_id: str) -> None:
-        """Index `path` as `blob_id`, unless it changed too recently for its signature to prove it unchanged later."""
-        signature = self.signature(path)
-        settled = self.started - SETTLE_NS
-        if signature is not None and signature[3] < settled and signature[4] < settled:
-            self.new[path] = [blob_id, *signature]
-
-    def index(self, complete: bool) -> dict[str, Any] | None:
-        """The index to store, or None when the stored one is good enough.
-
-        This run's files, plus (unless this run saw every file) the old entries of the
-        others. A few stale entries only cost reading those files again, so the index is
-        rewritten only when many changed.
-        """
-        files = dict(self.new) if complete else {**self.old, **self.new}
-        stale = sum(1 for path, record in files.items() if self.old.get(path) != record) + len(self.old.keys() - files.keys())
-        return {"files": files} if stale > rewrite_threshold(len(files)) or (stale and not self.old) else None
 
 
 class EvidenceDigests:
     """Per model, the digest of its evidence records (paths and blob ids), for outcomes whose rules read them."""
 
-    def __init__(self, tree: FileTree, scanner: FileScanner, judges: Judges) -> None:
+    def __init__(self, tree: FileTree, scanner: FileScanner, summary: JudgeSummary) -> None:
         # Without a trust root no record verifies, so evidence cannot change an outcome.
-        self.active = judges.trust is not None and reads_evidence(judges.policies)
+        self.active = summary.evidence_matters
         self._tree = tree
         self._scanner = scanner
         self._records: dict[str, list[str]] | None = None
@@ -312,25 +160,27 @@ class _Lookup:
 def check_paths(
     tree: FileTree,
     paths: Iterable[str],
-    judges: Judges,
+    judging: JudgeSource,
     context: EvaluationContext,
     *,
     cache: ResultCache | None = None,
     jobs: int = 1,
-    judge_tree: FileTree | None = None,
+    trusted_commit: str | None = None,
     complete: bool = False,
 ) -> CheckResult:
     """Load, validate and judge every file in `paths` (see the module docstring).
 
-    `judge_tree` is where the judges came from (default `tree`), for the cache key;
-    `complete` says `paths` are all the repository's specs, so the index and snapshot
-    can forget files not among them.
+    `judging` gives the judges' summary, and the judges when a file must be judged;
+    `trusted_commit` is the commit they came from, if not the working tree (for spawned
+    workers); `complete` says `paths` are all the repository's specs, so the index and
+    snapshot can forget files not among them.
     """
     paths = sorted(set(paths))
-    limits = judges.config.limits
+    summary = judging.summary
+    limits = summary.limits
     scanner = FileScanner(tree, cache.load(cache.index_path, "index") if cache is not None else None, bulk=len(paths) > 64)
-    evidence = EvidenceDigests(tree, scanner, judges)
-    lookup = _Lookup(cache, context_key(judges, judge_tree or tree, context), evidence) if cache is not None else None
+    evidence = EvidenceDigests(tree, scanner, summary)
+    lookup = _Lookup(cache, context_key(summary, context), evidence) if cache is not None else None
     outcomes: dict[str, FileOutcome] = {}
     contents: dict[str, bytes] = {}
     pending: list[SourceFile] = []
@@ -356,14 +206,14 @@ def check_paths(
             pending.append(source)
         else:
             outcomes[path] = found
-    trusted_commit = judge_tree.commit if isinstance(judge_tree, GitTree) else None
-    for source, outcome in zip(pending, compute_outcomes(tree, pending, judges, context, jobs, trusted_commit), strict=True):
-        outcomes[source.path] = outcome
-        if lookup is not None:
-            lookup.store(blobs[source.path], outcome)
+    if pending:  # the judges are loaded here, only when some file must be judged
+        for source, outcome in zip(pending, compute_outcomes(tree, pending, judging.judges, context, jobs, trusted_commit), strict=True):
+            outcomes[source.path] = outcome
+            if lookup is not None:
+                lookup.store(blobs[source.path], outcome)
     parsed = [path for path in paths if outcomes[path].parsed]
     sources = SourceBytes(parsed, contents, lambda path: _read_quietly(tree, path, limits))
-    result = merge_outcomes(paths, [outcomes[path] for path in paths], judges.policies.waivers, sources)
+    result = merge_outcomes(paths, [outcomes[path] for path in paths], summary.waivers, sources)
     if cache is not None and lookup is not None:
         lookup.save(complete)
         index = scanner.index(complete)

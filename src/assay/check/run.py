@@ -186,8 +186,12 @@ def check_files(
     `complete` says `paths` are every spec of the repository (the cache may forget others).
     """
     from assay.check.engine import check_paths
+    from assay.check.judging import JudgeSource
 
-    return check_paths(tree, paths, judges, context, cache=cache, jobs=jobs, judge_tree=judge_tree, complete=complete)
+    judge_tree = judge_tree or tree
+    judging = JudgeSource.of(judges, judge_tree)
+    commit = getattr(judge_tree, "commit", None) if judge_tree is not tree else None
+    return check_paths(tree, paths, judging, context, cache=cache, jobs=jobs, trusted_commit=commit, complete=complete)
 
 
 def merge_outcomes(

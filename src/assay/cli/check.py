@@ -11,18 +11,22 @@ from pathlib import Path
 
 import click
 
-from assay.check import CheckResult, Judges, check_document, check_files, load_documents, model_names
+from assay.check import CheckResult, Judges, check_document, load_documents, model_names
 from assay.check.cache import ResultCache
+from assay.check.engine import check_paths
 from assay.check.impact import VerdictChange, policy_impact
+from assay.check.judging import open_judges
 from assay.check.parallel import default_jobs
 from assay.check.run import is_model
 from assay.cli.errors import UserError
 from assay.cli.repository import choose_repository_root, load_judges, open_trusted_tree, open_worktree, select_files
+from assay.config import Config
 from assay.diagnostics import Diagnostic, sort_key
 from assay.load.tree import WorktreeTree
 from assay.output import write_atomic
 from assay.policy import EvaluationContext
 from assay.report import REPORTERS
+from assay.schema import bundled_schema_files
 
 DEPLOY_GLOB = "deploy/*/*/*"  # what assay.check.evidence_facts.deploy_findings looks at
 
@@ -139,27 +143,31 @@ def execute_check(options: CheckOptions, environ: dict[str, str] | None = None) 
     root = choose_repository_root(options.repo, options.paths, Path.cwd())
     worktree = open_worktree(root)
     judge_tree = open_trusted_tree(root, options.trusted_ref) if options.trusted_ref else worktree
-    judges, config_problems, policy_problems = load_judges(judge_tree)
-    files = select_files(root, worktree, judges.config, options.paths)
+    cache = ResultCache.open(root, environ) if options.cache else None
+    judging = open_judges(judge_tree, load_judges, cache, bundled_schema_files())
+    summary = judging.summary
+    # select_files reads only the spec patterns of the configuration.
+    files = select_files(root, worktree, Config(models=summary.models), options.paths)
     if not files:
-        raise UserError(f"no model specs found in {root} (looked for {', '.join(judges.config.models)})")
+        raise UserError(f"no model specs found in {root} (looked for {', '.join(summary.models)})")
     today = (options.as_of or datetime.date.today()).isoformat()
     # With no PATH the files are every configured spec: their folders are the model names.
-    names = tuple(sorted({_folder_name(p) for p in files})) if not options.paths else model_names(worktree, judges.config)
-    context = EvaluationContext(today, names, judges.config.waiver_horizon_days)
-    cache = ResultCache.open(root, environ) if options.cache else None
+    names = tuple(sorted({_folder_name(p) for p in files})) if not options.paths else model_names(worktree, Config(models=summary.models))
+    context = EvaluationContext(today, names, summary.waiver_horizon_days)
     jobs = options.jobs or default_jobs()
-    result = check_files(worktree, files, judges, context, cache=cache, jobs=jobs, judge_tree=judge_tree, complete=not options.paths)
+    commit = getattr(judge_tree, "commit", None) if options.trusted_ref else None
+    result = check_paths(worktree, files, judging, context, cache=cache, jobs=jobs, trusted_commit=commit, complete=not options.paths)
     deployed: list[Diagnostic] = []
     if not options.paths and worktree.glob(DEPLOY_GLOB):
         from assay.check.evidence_facts import deploy_findings  # the evidence stack, only when deploy/ has files
 
-        deployed = deploy_findings(worktree, judges.trust)
-    result = _with(result, [*config_problems, *policy_problems, *deployed], judges.policies.files if not options.trusted_ref else ())
+        deployed = deploy_findings(worktree, judging.judges.trust)
+    problems = [*summary.config_problems, *summary.policy_problems, *deployed]
+    result = _with(result, problems, summary.policy_files if not options.trusted_ref else ())
     if options.trusted_ref:
-        result = dataclasses.replace(result, trusted_ref=options.trusted_ref, impact=_impact(worktree, files, judges, context))
+        result = dataclasses.replace(result, trusted_ref=options.trusted_ref, impact=_impact(worktree, files, judging.judges, context))
     _emit(result, options, environ)
-    if any(d.blocking for d in config_problems):
+    if any(d.blocking for d in summary.config_problems):
         return 2
     return result.exit_code
 

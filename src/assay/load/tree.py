@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import glob
 import os
+import stat
 from pathlib import Path
 from typing import Protocol
 
@@ -40,13 +41,22 @@ class WorktreeTree:
         # glob.glob, not Path.glob: on Python 3.11 Path.glob drops dangling links, which would
         # let a broken spec go unchecked instead of being reported.
         found = glob.glob(pattern, root_dir=self.root, recursive=True)
-        return sorted(path for path in found if not os.path.isdir(self.root / path) or os.path.islink(self.root / path))
+        prefix = os.path.join(self.root, "")
+        return sorted(path for path in found if not _is_real_folder(prefix + path))
 
     def read(self, path: str, limits: Limits = DEFAULT_LIMITS) -> SourceFile:
         return read_worktree_file(self.root, path, limits)
 
     def exists(self, path: str) -> bool:
         return os.path.lexists(self.root / path)
+
+
+def _is_real_folder(path: str) -> bool:
+    """A folder that is not a symbolic link (one lstat; a link to a folder is a file here, as before)."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def matches_any(path: str, patterns: list[str] | tuple[str, ...]) -> bool:

@@ -7,15 +7,14 @@ The event-level work (positions, tags, duplicate keys, the alias budget) is in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from assay.diagnostics import Diagnostic, Location, Severity
 from assay.load.source import DEFAULT_LIMITS, Limits, SourceFile, file_diagnostic
 from assay.load.sourcemap import SourceMap
-from assay.load.yaml_events import EventBuilder, EventParser, Refusal, position
-from assay.load.yaml_fast import Unusual, build_plain
+
+if TYPE_CHECKING:
+    from assay.load.yaml_events import EventBuilder, Refusal
 
 
 @dataclass(frozen=True)
@@ -38,6 +37,11 @@ def parse_document(source: SourceFile, limits: Limits = DEFAULT_LIMITS) -> tuple
     The data comes from the fast builder when the document is ordinary, and its source
     map is then built (by parsing again, fully) only if something asks for a position.
     """
+    import yaml  # here, not at import: a run whose results all come from the cache parses nothing
+
+    from assay.load.yaml_events import EventParser, Refusal
+    from assay.load.yaml_fast import Unusual, build_plain
+
     try:
         text = _decode(source)
     except _DecodeError as error:
@@ -59,6 +63,8 @@ def parse_document(source: SourceFile, limits: Limits = DEFAULT_LIMITS) -> tuple
 
 
 def _build_fully(text: str, limits: Limits) -> tuple[Any, EventBuilder]:
+    from assay.load.yaml_events import EventBuilder, EventParser
+
     parser = EventParser(text)
     builder = EventBuilder(parser, limits)
     try:
@@ -99,6 +105,8 @@ def _decode(source: SourceFile) -> str:
 
 
 def _refusal_diagnostic(path: str, refusal: Refusal) -> Diagnostic:
+    from assay.load.yaml_events import position
+
     if refusal.mark is None:
         return file_diagnostic(refusal.code, path, refusal.message, refusal.hint)
     line, column = position(refusal.mark)

@@ -6,21 +6,25 @@ other rules still run.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
-
-import jinja2
-import jinja2.meta
-import jinja2.sandbox
 
 from assay.diagnostics import Diagnostic, Location, Severity
 from assay.load import Document
 from assay.policy.cel_env import VARIABLES, CelError, Program, bind_rule, compile_expression
 from assay.policy.model import CompiledRule, Match
 
-TEMPLATES = jinja2.sandbox.ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
+
+@functools.cache
+def templates() -> Any:
+    """The sandboxed Jinja environment of rule messages and pointers, made on first use (jinja2 is not imported before)."""
+    import jinja2
+    import jinja2.sandbox
+
+    return jinja2.sandbox.ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
 
 
 def policy_digest(sources: Mapping[str, bytes]) -> str:
@@ -132,8 +136,11 @@ def _cel(document: Document, pointer: str, source: str, problems: list[Diagnosti
 
 
 def _template(document: Document, pointer: str, source: str, problems: list[Diagnostic]) -> LazyTemplate | None:
+    import jinja2
+    import jinja2.meta
+
     try:
-        parsed = TEMPLATES.parse(source)  # syntax errors now, at the rule's line; code generation on first render
+        parsed = templates().parse(source)  # syntax errors now, at the rule's line; code generation on first render
         return LazyTemplate(source, frozenset(jinja2.meta.find_undeclared_variables(parsed) & set(VARIABLES)))
     except jinja2.TemplateSyntaxError as error:
         problems.append(_at(document, pointer, "P002", f"template does not compile: {error.message}"))
@@ -146,12 +153,13 @@ class LazyTemplate:
     def __init__(self, source: str, variables: frozenset[str] = frozenset()) -> None:
         self.source = source
         self.variables = variables  # the assay variables it reads (planDigest is computed only for rules that read it)
-        self._template: jinja2.Template | None = None
+        self._template: Any = None
 
     def render(self, **scope: Any) -> str:
         if self._template is None:
-            self._template = TEMPLATES.from_string(self.source)
-        return self._template.render(**scope)
+            self._template = templates().from_string(self.source)
+        rendered: str = self._template.render(**scope)
+        return rendered
 
 
 def _match(raw: Mapping[str, Any]) -> Match:

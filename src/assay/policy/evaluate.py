@@ -11,8 +11,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import jinja2
-
 from assay.diagnostics import Diagnostic, Location, Severity
 from assay.load import SourceMap
 from assay.policy.cel_env import CelError, Context, each_outcome, execute, new_context
@@ -102,8 +100,14 @@ def _judge_rule(
         for index, item in _failing_items(rule, cel_context):
             scope = {**variables, "item": item, "index": index}
             yield Verdict(rule, _render(rule.message, scope), rule.pointer.render(**scope).strip(), severity)
-    except (CelError, jinja2.TemplateError) as error:
+    except (CelError, _template_error()) as error:
         yield Verdict(rule, f"rule {rule.id} could not be evaluated: {error}", "", "error")
+
+
+def _template_error() -> type[Exception]:
+    import jinja2  # imported by then: the rules' templates were parsed when the policies were loaded
+
+    return jinja2.TemplateError
 
 
 def _failing_items(rule: CompiledRule, cel_context: Context) -> Iterator[tuple[int, Any]]:

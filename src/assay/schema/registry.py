@@ -18,11 +18,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
-import referencing
-from referencing.jsonschema import DRAFT202012
+if TYPE_CHECKING:  # jsonschema and referencing are imported when a schema set is built, not before
+    import jsonschema
+    import referencing
 
 SCHEMA_SUFFIX = ".schema.json"
 
@@ -75,12 +75,16 @@ def python_regex(pattern: str) -> re.Pattern[str]:
 
 def ecma_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[jsonschema.ValidationError]:
     """The `pattern` keyword with JSON Schema's (ECMA-262) meaning of `$`, where Python's differs."""
+    import jsonschema
+
     if validator.is_type(instance, "string") and not python_regex(pattern).search(instance):
         yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
 def _fast_errors(fast: Any, instance: Any) -> Iterator[jsonschema.ValidationError]:
     """jsonschema-rs's own errors, in jsonschema's error type, for the reporters."""
+    import jsonschema
+
     for error in fast.iter_errors(instance):
         keyword = str(error.schema_path[-1]) if error.schema_path else "schema"
         yield jsonschema.ValidationError(
@@ -105,6 +109,8 @@ class SchemaSet:
     def validator(self, name: str) -> CompiledSchema:
         """The compiled schema `name`, compiled once per set."""
         if name not in self._compiled:
+            import jsonschema
+
             schema = self.schemas[name]
             extend: Any = jsonschema.validators.extend
             cls = extend(jsonschema.validators.validator_for(schema), {"pattern": ecma_pattern})
@@ -134,6 +140,7 @@ def _has_external_ref(node: Any) -> bool:
 
 def _check_schema(filename: str, schema: Any) -> None:
     """Refuse a schema that its metaschema rejects: jsonschema-rs answers fast, jsonschema explains."""
+    import jsonschema
     import jsonschema_rs
 
     # jsonschema-rs raises for drafts it does not know; jsonschema then decides.
@@ -150,6 +157,9 @@ def _check_schema(filename: str, schema: Any) -> None:
 
 def build_schema_set(files: Mapping[str, bytes]) -> SchemaSet:
     """Parse, check and register every `<name>.schema.json` in `files`."""
+    import referencing
+    from referencing.jsonschema import DRAFT202012
+
     schemas: dict[str, Mapping[str, Any]] = {}
     digests: dict[str, str] = {}
     resources_: list[tuple[str, referencing.Resource[Any]]] = []

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
-
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any
 
 from assay.diagnostics import Diagnostic, Location, Severity
 from assay.load import Document, join_pointer, pointer_from_path
 from assay.schema.messages import describe_error, unknown_property_hint
 from assay.schema.registry import CompiledSchema
+
+if TYPE_CHECKING:  # jsonschema is imported only when a document is validated
+    from jsonschema.exceptions import ValidationError
 
 _CODES = {
     "type": "S001",
@@ -81,12 +82,16 @@ def _intended_branch(error: ValidationError) -> list[ValidationError]:
 
 
 def _best(error: ValidationError) -> list[ValidationError]:
+    from jsonschema.exceptions import best_match
+
     best = best_match(error.context or ())
     return [best] if best is not None else []
 
 
 def _discriminator_error(error: ValidationError, branches: dict[Any, list[ValidationError]]) -> list[ValidationError]:
     """Every branch rejected the same discriminating property: report it as one choice of values."""
+    from jsonschema.exceptions import ValidationError
+
     misses = [next(e for e in errs if _is_discriminator_miss(e, error)) for errs in branches.values()]
     if len({tuple(miss.absolute_path) for miss in misses}) != 1:
         return []

@@ -1,0 +1,130 @@
+"""The judges' summary in the cache: a warm run loads no judges, yet reports exactly what a run without the cache does."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import assay.cli.check as check_module
+from assay.check.judging import decode_summary, encode_summary, summarize
+from assay.cli.repository import load_judges
+from assay.load.tree import WorktreeTree
+from check.test_cache import check, flip, make_repository
+
+P001_BUNDLE = """apiVersion: assay/v1
+kind: PolicyBundle
+metadata: {name: broken, description: A rule that does not compile.}
+rules:
+  - id: BRK-01
+    title: Broken
+    description: Does not compile.
+    severity: deny
+    references: ["test"]
+    condition: "spec.metadata.name == "
+    message: never
+    pointer: /metadata
+    tests:
+      - {name: any, spec: {metadata: {name: x}}, expect: pass}
+"""
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("judged")
+    make_repository(root, 24)
+    (root / "policies" / "broken.yaml").write_text(P001_BUNDLE)
+    (root / "assay.yaml").write_text("apiVersion: assay/v1\nkind: Config\nparameters:\n  STAB-01: {noSuchParameter: 1}\n")
+    return root
+
+
+@pytest.fixture
+def repo(generated: Path, tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    shutil.copytree(generated, root, ignore=shutil.ignore_patterns(".assay"))
+    return root
+
+
+@pytest.fixture
+def loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Each time `assay check` loads the judges (the real loader, counted)."""
+    calls: list[str] = []
+
+    def counted(tree):  # type: ignore[no-untyped-def]
+        calls.append(type(tree).__name__)
+        return load_judges(tree)
+
+    monkeypatch.setattr(check_module, "load_judges", counted)
+    return calls
+
+
+def test_a_warm_run_loads_no_judges_and_reports_the_same_problems(repo: Path, loads: list[str]) -> None:
+    reference = check(repo, "--format", "json", "--no-cache")
+    assert '"P001"' in reference[1] and '"P004"' in reference[1], "problems of the judges themselves are reported"
+    assert check(repo, "--format", "json") == reference
+    assert check(repo, "--format", "text") == check(repo, "--format", "text", "--no-cache")
+    loads.clear()
+    assert check(repo, "--format", "json") == reference
+    assert loads == []
+    spec = repo / "models" / "credit-model-00003" / "model.yaml"
+    spec.write_text(spec.read_text().replace("monitoring:", "monitoring:\n  # reviewed", 1))
+    assert check(repo, "--format", "json") == reference
+    assert loads == ["WorktreeTree"], "one spec to judge: the judges are loaded then"
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["new policy file", "policy edited", "policy removed", "assay.yaml edited", "schema override", "trust root"],
+)
+def test_any_change_to_what_judges_is_seen(repo: Path, loads: list[str], change: str) -> None:
+    check(repo, "--format", "json")
+    if change == "new policy file":
+        (repo / "policies" / "more.yml").write_text(P001_BUNDLE.replace("BRK-01", "BRK-02"))
+    elif change == "policy edited":
+        path = repo / "policies" / "broken.yaml"
+        path.write_text(path.read_text().replace("Does not compile.", "Still does not compile."))
+    elif change == "policy removed":
+        (repo / "policies" / "broken.yaml").unlink()
+    elif change == "assay.yaml edited":
+        (repo / "assay.yaml").write_text("apiVersion: assay/v1\nkind: Config\n")
+    elif change == "schema override":
+        (repo / "schemas").mkdir()
+        shutil.copy(Path(check_module.__file__).resolve().parents[3] / "schemas" / "model.schema.json", repo / "schemas")
+    else:
+        (repo / "keys").mkdir()
+        (repo / "keys" / "trust.yaml").write_text("apiVersion: assay/v1\nkind: TrustRoot\nkeys: []\n")
+    loads.clear()
+    warm = check(repo, "--format", "json")
+    assert loads == ["RecordingTree"], "the recorded reads no longer replay: the judges are loaded again"
+    assert warm == check(repo, "--format", "json", "--no-cache")
+
+
+@pytest.mark.parametrize("way", ["flip", "truncate", "swap secret"])
+def test_a_damaged_judges_record_is_ignored(repo: Path, loads: list[str], way: str) -> None:
+    reference = check(repo, "--format", "json", "--no-cache")
+    check(repo, "--format", "json")
+    (record,) = (repo / ".assay" / "cache" / "v1" / "judges").iterdir()
+    if way == "flip":
+        flip(record, len(record.read_bytes()) // 2)
+    elif way == "truncate":
+        record.write_bytes(record.read_bytes()[:100])
+    else:
+        (repo / ".assay" / "cache" / "secret").write_text("f" * 64)
+    loads.clear()
+    assert check(repo, "--format", "json") == reference
+    assert loads == ["RecordingTree"]
+
+
+def test_a_summary_round_trips_and_garbage_decodes_to_nothing(repo: Path) -> None:
+    tree = WorktreeTree(repo)
+    judges, _, policy_problems = load_judges(tree)
+    summary = summarize(judges, tree, policy_problems[:1], policy_problems)
+    assert summary.waivers and summary.config_problems and summary.policy_problems
+    assert decode_summary(encode_summary(summary)) == summary
+    encoded = encode_summary(summary)
+    encoded["waivers"][0][0] = 7
+    assert decode_summary(encoded) is None
+    encoded = encode_summary(summary)
+    encoded["limits"] = ["1", 2, 3, 4]
+    assert decode_summary(encoded) is None
