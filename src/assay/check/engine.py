@@ -21,7 +21,8 @@ Unused-waiver notes depend on every file together: they are computed after mergi
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from assay.check.cache import Codec, ResultCache
@@ -167,18 +168,21 @@ def check_paths(
     jobs: int = 1,
     trusted_commit: str | None = None,
     complete: bool = False,
+    stats: Mapping[str, os.stat_result] | None = None,
 ) -> CheckResult:
     """Load, validate and judge every file in `paths` (see the module docstring).
 
     `judging` gives the judges' summary, and the judges when a file must be judged;
     `trusted_commit` is the commit they came from, if not the working tree (for spawned
     workers); `complete` says `paths` are all the repository's specs, so the index and
-    snapshot can forget files not among them.
+    snapshot can forget files not among them; `stats` are lstat results of the files just
+    taken by the caller (see FileScanner).
     """
     paths = sorted(set(paths))
     summary = judging.summary
     limits = summary.limits
-    scanner = FileScanner(tree, cache.load(cache.index_path, "index") if cache is not None else None, bulk=len(paths) > 64)
+    stored_index = cache.load(cache.index_path, "index") if cache is not None else None
+    scanner = FileScanner(tree, stored_index, bulk=len(paths) > 64, stats=stats)
     evidence = EvidenceDigests(tree, scanner, summary)
     lookup = _Lookup(cache, context_key(summary, context), evidence) if cache is not None else None
     outcomes: dict[str, FileOutcome] = {}

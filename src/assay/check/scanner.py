@@ -32,10 +32,13 @@ def rewrite_threshold(files: int) -> int:
 class FileScanner:
     """Reads files of a tree, and knows blob ids of unchanged working-tree files without reading them."""
 
-    def __init__(self, tree: FileTree, index: Any = None, *, bulk: bool = False) -> None:
+    def __init__(self, tree: FileTree, index: Any = None, *, bulk: bool = False, stats: Mapping[str, os.stat_result] | None = None) -> None:
+        """`stats` are lstat results the caller took of these files moments ago (WorktreeTree.stats after its glob):
+        used once each instead of asking again (a change since is caught by the next run, as one just after a stat)."""
         self.tree = tree
         self.root = str(tree.root) if isinstance(tree, WorktreeTree) else None
         self._prefix = os.path.join(self.root, "") if self.root is not None else ""
+        self._globbed = dict(stats or {})
         self.started = time.time_ns()
         files = index.get("files") if isinstance(index, dict) else None
         self.old: Mapping[str, Any] = files if isinstance(files, dict) else {}
@@ -61,10 +64,12 @@ class FileScanner:
             return None
         if path.rpartition("/")[2] in ("", ".", ".."):
             return None
-        try:
-            found = os.lstat(self._prefix + path)
-        except OSError:
-            return None
+        found = self._globbed.pop(path, None)  # the tree's glob just took it
+        if found is None:
+            try:
+                found = os.lstat(self._prefix + path)
+            except OSError:
+                return None
         if not stat.S_ISREG(found.st_mode) or found.st_ino == 0:
             return None
         return (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)

@@ -156,7 +156,9 @@ def execute_check(options: CheckOptions, environ: dict[str, str] | None = None) 
     context = EvaluationContext(today, names, summary.waiver_horizon_days)
     jobs = options.jobs or default_jobs()
     commit = getattr(judge_tree, "commit", None) if options.trusted_ref else None
-    result = check_paths(worktree, files, judging, context, cache=cache, jobs=jobs, trusted_commit=commit, complete=not options.paths)
+    result = check_paths(
+        worktree, files, judging, context, cache=cache, jobs=jobs, trusted_commit=commit, complete=not options.paths, stats=worktree.stats
+    )
     deployed: list[Diagnostic] = []
     if not options.paths and worktree.glob(DEPLOY_GLOB):
         from assay.check.evidence_facts import deploy_findings  # the evidence stack, only when deploy/ has files

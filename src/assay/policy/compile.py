@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -135,13 +136,18 @@ def _cel(document: Document, pointer: str, source: str, problems: list[Diagnosti
         return None
 
 
+# Every identifier in a template's source: a superset of the variables it reads (a name inside a
+# string literal counts too), which is safe: reading more only costs computing more.
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_VARIABLES = frozenset(VARIABLES)
+
+
 def _template(document: Document, pointer: str, source: str, problems: list[Diagnostic]) -> LazyTemplate | None:
     import jinja2
-    import jinja2.meta
 
     try:
-        parsed = templates().parse(source)  # syntax errors now, at the rule's line; code generation on first render
-        return LazyTemplate(source, frozenset(jinja2.meta.find_undeclared_variables(parsed) & set(VARIABLES)))
+        templates().parse(source)  # syntax errors now, at the rule's line; code generation on first render
+        return LazyTemplate(source, frozenset(_NAME.findall(source)) & _VARIABLES)
     except jinja2.TemplateSyntaxError as error:
         problems.append(_at(document, pointer, "P002", f"template does not compile: {error.message}"))
         return None

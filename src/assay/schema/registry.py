@@ -14,7 +14,7 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -31,13 +31,18 @@ class SchemaSetError(Exception):
     """A schema that is not valid JSON, not a valid schema, or refers outside the set."""
 
 
-@dataclass(frozen=True)
 class CompiledSchema:
     """One schema compiled twice: a fast validator that answers "valid?", and jsonschema's,
-    which explains. Valid documents (the common case) never reach the slow one."""
+    which explains. Valid documents (the common case) never reach the slow one, and it is
+    built (jsonschema imported) only when one does."""
 
-    detailed: jsonschema.protocols.Validator
-    fast: Any | None
+    def __init__(self, explain: Callable[[], jsonschema.protocols.Validator], fast: Any | None) -> None:
+        self._explain = explain
+        self.fast = fast
+
+    @functools.cached_property
+    def detailed(self) -> jsonschema.protocols.Validator:
+        return self._explain()
 
     def iter_errors(self, instance: Any) -> Iterator[jsonschema.ValidationError]:
         if self.fast is None:
@@ -99,23 +104,42 @@ def _fast_errors(fast: Any, instance: Any) -> Iterator[jsonschema.ValidationErro
 
 @dataclass(frozen=True)
 class SchemaSet:
-    """Schemas by short name (`model` for model.schema.json) and their shared registry."""
+    """Schemas by short name (`model` for model.schema.json), their digests, and their shared registry
+    (built on first use: only jsonschema's detailed validators resolve references through it)."""
 
     schemas: Mapping[str, Mapping[str, Any]]
-    registry: referencing.Registry[Any]
     digests: Mapping[str, str]
+    uris: Mapping[str, str] = field(default_factory=dict)  # name -> the schema's $id, else its file name
     _compiled: dict[str, CompiledSchema] = field(default_factory=dict, compare=False, repr=False)
+
+    @functools.cached_property
+    def registry(self) -> referencing.Registry[Any]:
+        import referencing
+        from referencing.jsonschema import DRAFT202012
+
+        resources_ = [
+            (self.uris[name], referencing.Resource.from_contents(schema, default_specification=DRAFT202012))
+            for name, schema in self.schemas.items()
+        ]
+        # A Registry without a `retrieve` function never fetches: an unknown $ref is an error.
+        registry: referencing.Registry[Any] = referencing.Registry().with_resources(resources_)
+        return registry.crawl()
 
     def validator(self, name: str) -> CompiledSchema:
         """The compiled schema `name`, compiled once per set."""
         if name not in self._compiled:
-            import jsonschema
-
             schema = self.schemas[name]
-            extend: Any = jsonschema.validators.extend
-            cls = extend(jsonschema.validators.validator_for(schema), {"pattern": ecma_pattern})
-            self._compiled[name] = CompiledSchema(cls(schema, registry=self.registry), _fast_validator(schema))
+            self._compiled[name] = CompiledSchema(functools.partial(_detailed_validator, schema, self), _fast_validator(schema))
         return self._compiled[name]
+
+
+def _detailed_validator(schema: Mapping[str, Any], schemas: SchemaSet) -> jsonschema.protocols.Validator:
+    import jsonschema
+
+    extend: Any = jsonschema.validators.extend
+    cls = extend(jsonschema.validators.validator_for(schema), {"pattern": ecma_pattern})
+    validator: jsonschema.protocols.Validator = cls(schema, registry=schemas.registry)
+    return validator
 
 
 def _fast_validator(schema: Mapping[str, Any]) -> Any | None:
@@ -140,13 +164,14 @@ def _has_external_ref(node: Any) -> bool:
 
 def _check_schema(filename: str, schema: Any) -> None:
     """Refuse a schema that its metaschema rejects: jsonschema-rs answers fast, jsonschema explains."""
-    import jsonschema
     import jsonschema_rs
 
     # jsonschema-rs raises for drafts it does not know; jsonschema then decides.
     with contextlib.suppress(Exception):
         if isinstance(schema, dict) and jsonschema_rs.meta.is_valid(schema):
             return
+    import jsonschema
+
     try:
         jsonschema.validators.validator_for(schema).check_schema(schema)
     except jsonschema.SchemaError as error:
@@ -157,12 +182,9 @@ def _check_schema(filename: str, schema: Any) -> None:
 
 def build_schema_set(files: Mapping[str, bytes]) -> SchemaSet:
     """Parse, check and register every `<name>.schema.json` in `files`."""
-    import referencing
-    from referencing.jsonschema import DRAFT202012
-
     schemas: dict[str, Mapping[str, Any]] = {}
     digests: dict[str, str] = {}
-    resources_: list[tuple[str, referencing.Resource[Any]]] = []
+    uris: dict[str, str] = {}
     for filename in sorted(files):
         if not filename.endswith(SCHEMA_SUFFIX):
             continue
@@ -175,11 +197,8 @@ def build_schema_set(files: Mapping[str, bytes]) -> SchemaSet:
         _check_schema(filename, schema)
         schemas[name] = schema
         digests[name] = hashlib.sha256(content).hexdigest()
-        resource = referencing.Resource.from_contents(schema, default_specification=DRAFT202012)
-        resources_.append((schema.get("$id", filename), resource))
-    # A Registry without a `retrieve` function never fetches: an unknown $ref is an error.
-    registry: referencing.Registry[Any] = referencing.Registry().with_resources(resources_)
-    return SchemaSet(schemas, registry.crawl(), digests)
+        uris[name] = schema.get("$id", filename)
+    return SchemaSet(schemas, digests, uris)
 
 
 def bundled_schema_files() -> dict[str, bytes]:
