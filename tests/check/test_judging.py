@@ -128,3 +128,12 @@ def test_a_summary_round_trips_and_garbage_decodes_to_nothing(repo: Path) -> Non
     encoded = encode_summary(summary)
     encoded["limits"] = ["1", 2, 3, 4]
     assert decode_summary(encoded) is None
+
+
+def test_reads_keep_the_default_size_limit(repo: Path) -> None:
+    """An oversized assay.yaml is refused (Y001) the same with the judges' record as without it."""
+    (repo / "assay.yaml").write_text("apiVersion: assay/v1\nkind: Config\n" + "#" * (1024 * 1024) + "\n")
+    reference = check(repo, "--format", "json", "--no-cache")
+    assert '"Y001"' in reference[1]
+    assert check(repo, "--format", "json") == reference
+    assert check(repo, "--format", "json") == reference

@@ -29,7 +29,7 @@ from assay.check.cache import ResultCache, code_fingerprint
 from assay.check.codec import Codec, decode_location, encode_location
 from assay.check.run import Judges, reads_evidence
 from assay.diagnostics import Diagnostic
-from assay.load.source import Limits, SourceError, SourceFile
+from assay.load.source import DEFAULT_LIMITS, Limits, SourceError, SourceFile
 from assay.load.tree import FileTree
 from assay.policy.model import Waiver
 
@@ -148,7 +148,7 @@ class RecordingTree:
         self.reads.append(["exists", path, found])
         return found
 
-    def read(self, path: str, limits: Limits = WHOLE_FILE) -> SourceFile:
+    def read(self, path: str, limits: Limits = DEFAULT_LIMITS) -> SourceFile:
         limit = dataclasses.astuple(limits)
         try:
             source = self.tree.read(path, limits)

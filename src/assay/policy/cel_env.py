@@ -12,14 +12,16 @@ own, and a `forEach` with its condition runs as one fused expression,
 
 from __future__ import annotations
 
-import datetime
 import functools
 import importlib
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from assay.policy.cel_functions import days_between, has_phrase, has_term, is_phrase, lower
+from assay.policy.cel_references import referenced_variables
 
 # Every variable a rule may read; the checker rejects any other name. A new variable is declared here.
 VARIABLES = ("spec", "plan", "planDigest", "evidence", "params", "today", "models", "item", "index")
@@ -59,15 +61,15 @@ def _envs() -> tuple[Any, Any]:
     functions = cel.CelExtension(
         "assay",
         [
-            cel.FunctionDecl("lower", [cel.Overload("assay_lower_string", string, [string], impl=_lower)]),
+            cel.FunctionDecl("lower", [cel.Overload("assay_lower_string", string, [string], impl=lower)]),
             cel.FunctionDecl(
-                "daysBetween", [cel.Overload("assay_days_between_string_string", cel.Type.INT, [string, string], impl=_days_between)]
+                "daysBetween", [cel.Overload("assay_days_between_string_string", cel.Type.INT, [string, string], impl=days_between)]
             ),
             # Bound per spec (new_context), from the repository's set of model names.
             cel.FunctionDecl("hasModel", [cel.Overload("assay_has_model_string", boolean, [string])]),
-            cel.FunctionDecl("hasTerm", [cel.Overload("assay_has_term_string_list", boolean, [string, words], impl=_has_term)]),
-            cel.FunctionDecl("hasPhrase", [cel.Overload("assay_has_phrase_string_list", boolean, [string, words], impl=_has_phrase)]),
-            cel.FunctionDecl("isPhrase", [cel.Overload("assay_is_phrase_string_list", boolean, [string, words], impl=_is_phrase)]),
+            cel.FunctionDecl("hasTerm", [cel.Overload("assay_has_term_string_list", boolean, [string, words], impl=has_term)]),
+            cel.FunctionDecl("hasPhrase", [cel.Overload("assay_has_phrase_string_list", boolean, [string, words], impl=has_phrase)]),
+            cel.FunctionDecl("isPhrase", [cel.Overload("assay_is_phrase_string_list", boolean, [string, words], impl=is_phrase)]),
         ],
     )
     extensions = [ext_bindings.ExtBindings(), functions]
@@ -75,38 +77,6 @@ def _envs() -> tuple[Any, Any]:
     plain = cel.NewEnv(variables=declared, extensions=extensions)
     bound = cel.NewEnv(variables={**declared, _RULE_PARAMS: cel.Type.DYN}, extensions=extensions)
     return plain, bound
-
-
-def _lower(text: str) -> str:
-    return text.lower()
-
-
-def _days_between(start: str, end: str) -> int:
-    """Whole days from `start` to `end`, both YYYY-MM-DD."""
-    return (datetime.date.fromisoformat(end) - datetime.date.fromisoformat(start)).days
-
-
-@functools.lru_cache(maxsize=256)
-def _word_pattern(words: tuple[str, ...], delimiters: str, whole: bool) -> re.Pattern[str]:
-    alternatives = "|".join(re.escape(word.lower()) for word in words)
-    if whole:
-        return re.compile(f"^{delimiters}*(?:{alternatives}){delimiters}*$")
-    return re.compile(f"(?:^|{delimiters})(?:{alternatives})(?:{delimiters}|$)")
-
-
-def _has_term(name: str, terms: list[str]) -> bool:
-    """A snake_case name holds one of `terms` as whole words (`age` in applicant_age, not in mortgage)."""
-    return bool(terms) and _word_pattern(tuple(terms), "[_0-9]", False).search(name.lower()) is not None
-
-
-def _has_phrase(text: str, phrases: list[str]) -> bool:
-    """Free text holds one of `phrases` between non-alphanumeric characters."""
-    return bool(phrases) and _word_pattern(tuple(phrases), "[^a-z0-9]", False).search(text.lower()) is not None
-
-
-def _is_phrase(text: str, phrases: list[str]) -> bool:
-    """Free text is nothing but one of `phrases` (punctuation and spaces aside)."""
-    return bool(phrases) and _word_pattern(tuple(phrases), "[^a-z0-9]", True).search(text.lower()) is not None
 
 
 @dataclass(frozen=True, eq=False)
@@ -186,7 +156,7 @@ def compile_expression(source: str) -> Program:
             except RuntimeError:
                 pass
         raise CelError(_message(error)) from error
-    return Program(source, expression, _referenced(expression), True)
+    return Program(source, expression, referenced_variables(expression, VARIABLES), True)
 
 
 def bind_rule(
@@ -265,58 +235,3 @@ def each_outcome(condition: RuleExpression, context: Context) -> tuple[list[Any]
         return values[index].plain_value()
 
     return list(parts[0].plain_value()), item_at
-
-
-def _varint(buffer: memoryview, position: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        byte = buffer[position]
-        position += 1
-        result |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return result, position
-        shift += 7
-
-
-def _fields(buffer: memoryview) -> Iterator[tuple[int, Any]]:
-    """The (field number, value) pairs of a serialized protobuf message (wire format)."""
-    position = 0
-    while position < len(buffer):
-        key, position = _varint(buffer, position)
-        number, wire = key >> 3, key & 7
-        value: Any
-        if wire == 0:
-            value, position = _varint(buffer, position)
-        elif wire == 2:
-            size, position = _varint(buffer, position)
-            value, position = buffer[position : position + size], position + size
-        elif wire in (1, 5):
-            size = 8 if wire == 1 else 4
-            value, position = buffer[position : position + size], position + size
-        else:
-            raise ValueError(f"unsupported protobuf wire type {wire}")
-        yield number, value
-
-
-def _referenced(expression: Any) -> frozenset[str]:
-    """The assay variables a checked expression may read. The binding lists no references, but
-    its serialized form is a google.protobuf.Any holding the cel.expr.CheckedExpr, whose
-    reference_map (field 2; Reference.name = 1, overload_id = 3) names every identifier the
-    checker resolved. Comprehension variables are listed too (`item` in `exists(item, ...)`),
-    so this can only over-approximate; on anything unexpected, every variable."""
-    try:
-        message = dict(_fields(memoryview(expression.serialize())))  # slices without copies
-        if bytes(message.get(1, b"")) != b"type.googleapis.com/cel.expr.CheckedExpr":
-            return frozenset(VARIABLES)
-        names: set[str] = set()
-        for field, entry in _fields(message[2]):
-            if field != 2:
-                continue
-            for part, reference in _fields(entry):
-                if part == 2:
-                    found = dict(_fields(reference))
-                    if 3 not in found and 1 in found:
-                        names.add(bytes(found[1]).decode())
-        return frozenset(names & set(VARIABLES))
-    except (ValueError, IndexError, KeyError, UnicodeDecodeError):
-        return frozenset(VARIABLES)
