@@ -11,7 +11,8 @@ concurrent runs see an old file or a new one, never half of one:
 
     .assay/cache/.gitignore                 "*": the cache never shows in git status
     .assay/cache/secret                     the key of this cache's MACs
-    .assay/cache/v1/entries/ab/cd/<key>     one file's outcome, by key
+    .assay/cache/v1/entries/ab/<key>        one file's outcome, by key (256 folders: a cold run of
+                                            10,000 files makes 256 folders, not 10,000)
     .assay/cache/v1/index                   path -> stat signature and git blob id
     .assay/cache/v1/snapshots/<context>     every outcome of the last run in a context
 
@@ -131,7 +132,7 @@ class ResultCache:
     # Where things live.
 
     def entry_path(self, key: str) -> str:
-        return f"{self._entries}/{key[:2]}/{key[2:4]}/{key}"
+        return f"{self._entries}/{key[:2]}/{key}"
 
     @property
     def index_path(self) -> Path:

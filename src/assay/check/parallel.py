@@ -16,6 +16,7 @@ a ProcessPoolExecutor, which refuses `max_tasks_per_child` with fork.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sys
@@ -28,6 +29,7 @@ from assay.check.run import Judges, check_source
 from assay.load import SourceFile
 from assay.load.tree import FileTree, WorktreeTree
 from assay.policy import EvaluationContext
+from assay.policy.cel_env import CelError
 
 PARALLEL_MIN_FILES = 300  # below this, starting workers costs more than it saves
 MAX_CHUNK = 200
@@ -99,6 +101,7 @@ def _in_workers(
     size = max(MIN_CHUNK, min(MAX_CHUNK, math.ceil(len(sources) / (workers * 4))))
     chunks = [list(sources[start : start + size]) for start in range(0, len(sources), size)]
     if start_method() == "fork":
+        _compile_rules(judges)
         _state["current"] = _State(tree, judges, context)
         pool = multiprocessing.get_context("fork").Pool(workers, maxtasksperchild=max(1, RECYCLE_FILES // size))
     elif isinstance(tree, WorktreeTree):
@@ -113,6 +116,17 @@ def _in_workers(
                 yield from chunk
     finally:
         _state.clear()
+
+
+def _compile_rules(judges: Judges) -> None:
+    """Compile every rule's bound expressions here, once, rather than in each worker after each recycling.
+    (An expression that fails to compile fails again, the same way, where it runs.)"""
+    for rule in judges.policies.rules:
+        for expression in (rule.when, rule.for_each, rule.condition):
+            if expression is not None:
+                with contextlib.suppress(CelError):
+                    expression.bound  # noqa: B018 - compiles and caches
+        rule.condition.each  # noqa: B018
 
 
 def _load(setup: _Setup) -> None:
