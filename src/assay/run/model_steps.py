@@ -27,6 +27,7 @@ def scores_artifact(dataset: str) -> str:
 def step_fit(ctx: StepContext) -> list[str]:
     """Fit the allowlisted estimator in its preprocessing pipeline, with the optional search, on the training rows."""
     from assay.run.estimators import EstimatorRefused, build_pipeline
+    from assay.run.model_file import model_bytes
 
     try:
         pipeline = build_pipeline(ctx.spec, ctx.seed)
@@ -38,8 +39,6 @@ def step_fit(ctx: StepContext) -> list[str]:
         pipeline = _searched(pipeline, search, ctx.seed).fit(X, y).best_estimator_
     else:
         pipeline.fit(X, y)
-    from assay.run.model_file import model_bytes
-
     ctx.write_bytes(MODEL, model_bytes(pipeline))
     ctx.workspace.remember(f"model:{MODEL}", pipeline)
     return [MODEL]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assay.output import write_atomic
 from assay.plan import CompiledPlan
 from assay.run.steps import SOURCE_PREFIX, RunFailed, StepContext, StepFunction, UndeclaredArtifact, input_digests, step_functions
 from assay.run.workspace import RUNS_FOLDER, Workspace, json_bytes, run_folder_lock, sha256_file, store_artifacts
@@ -120,7 +121,7 @@ def _finish(root: Path, plan: CompiledPlan, folder: Path, workspace: Workspace, 
     fairness = workspace.read_json("reports/fairness.json")["verdict"] if "reports/fairness.json" in outputs else None
     result = RunResult(plan.model, plan.digest, folder, _timings(records), dict(sorted(outputs.items())), bool(metrics["passed"]), fairness)
     summary = {key: value for key, value in result.summary().items() if key not in ("folder", "steps")}
-    workspace.write_bytes(RUN_RECORD, json_bytes(summary))
+    write_atomic(folder / RUN_RECORD, json_bytes(summary))  # fsynced: the durable mark of a finished run
     return result
 
 

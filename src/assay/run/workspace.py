@@ -6,6 +6,12 @@ later run treats a step as done only when its record exists, its inputs are stil
 those digests, and every output still has the recorded digest, so a run killed at
 any point leaves nothing that a later step could mistake for complete, and a step
 whose input was redone with different bytes is redone too.
+
+Files in the run folder are written through a temporary file and a rename, but not
+fsynced one by one: a killed process loses nothing the page cache holds, and after
+a power loss no file is trusted unverified, since `completed` rehashes every output
+against its record (a torn record does not parse). Only `run.json`, the mark of a
+finished run that other commands read, is fsynced (`assay.output.write_atomic`).
 """
 
 from __future__ import annotations
@@ -21,8 +27,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from assay.output import write_atomic
-
 RUNS_FOLDER = ".assay/runs"
 STORE_FOLDER = ".assay/store/sha256"
 LOCK_FILE = ".lock"
@@ -34,6 +38,19 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: stream.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def write_replacing(path: Path, content: bytes) -> None:
+    """Write `content` to `path` through a temporary file in the same folder and a rename (no fsync: see the module docstring)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def json_bytes(value: Any) -> bytes:
@@ -57,7 +74,7 @@ class Workspace:
         return json.loads(self.path(name).read_text())
 
     def write_bytes(self, name: str, content: bytes) -> None:
-        write_atomic(self.outputs / name, content)
+        write_replacing(self.outputs / name, content)
         self._written[name] = hashlib.sha256(content).hexdigest()
 
     def write_json(self, name: str, value: Any) -> None:
@@ -101,7 +118,7 @@ class Workspace:
             "seconds": round(seconds, 3),
             "cpuSeconds": round(cpu_seconds, 3),
         }
-        write_atomic(self.outputs / "steps" / f"{step}.json", json_bytes(record))
+        write_replacing(self.outputs / "steps" / f"{step}.json", json_bytes(record))
         return record
 
     def completed(self, step: str, inputs: Mapping[str, str]) -> Mapping[str, Any] | None:
