@@ -58,7 +58,9 @@ def read_trusted_history(root: Path, ref: str, trust: TrustRoot, folders: Iterab
     commit = resolve_commit(root, ref)
     commits = tuple(reversed(run_git(root, "rev-list", "--first-parent", commit).decode().split()))
     position = {c: index for index, c in enumerate(commits)}
-    return TrustedHistory(ref, commits, _revocations(root, commit, revoked, position), _entries(root, commit, sorted(set(folders)), position))
+    return TrustedHistory(
+        ref, commits, _revocations(root, commit, revoked, position), _entries(root, commit, sorted(set(folders)), position)
+    )
 
 
 def _revocations(root: Path, commit: str, revoked: set[str], position: Mapping[str, int]) -> dict[str, int]:
