@@ -51,9 +51,9 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Each time `assay check` loads the judges (the real loader, counted)."""
     calls: list[str] = []
 
-    def counted(tree):  # type: ignore[no-untyped-def]
-        calls.append(type(tree).__name__)
-        return load_judges(tree)
+    def counted(tree, *, known_good=False):  # type: ignore[no-untyped-def]
+        calls.append(type(tree).__name__ + (" (known good)" if known_good else ""))
+        return load_judges(tree, known_good=known_good)
 
     monkeypatch.setattr(check_module, "load_judges", counted)
     return calls
@@ -137,3 +137,23 @@ def test_reads_keep_the_default_size_limit(repo: Path) -> None:
     assert '"Y001"' in reference[1]
     assert check(repo, "--format", "json") == reference
     assert check(repo, "--format", "json") == reference
+
+
+def test_judges_known_good_are_not_checked_twice_and_judge_the_same(repo: Path, loads: list[str]) -> None:
+    """Without problems in the judges, a replayed summary loads them without re-checking template syntax;
+    with problems, they are loaded in full, so a problem is never skipped."""
+    spec = repo / "models" / "credit-model-00003" / "model.yaml"
+    check(repo, "--format", "json")
+    spec.write_text(spec.read_text().replace("monitoring:", "monitoring:\n  # reviewed", 1))
+    loads.clear()
+    check(repo, "--format", "json")
+    assert loads == ["WorktreeTree"], "the judges have problems (P001, P004): loaded in full"
+
+    (repo / "policies" / "broken.yaml").unlink()
+    (repo / "assay.yaml").write_text("apiVersion: assay/v1\nkind: Config\n")
+    reference = check(repo, "--format", "json", "--no-cache")
+    check(repo, "--format", "json")
+    spec.write_text(spec.read_text().replace("# reviewed", "# reviewed again", 1))
+    loads.clear()
+    assert check(repo, "--format", "json") == reference
+    assert loads == ["WorktreeTree (known good)"]

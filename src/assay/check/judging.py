@@ -23,7 +23,7 @@ import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from assay.check.cache import ResultCache, code_fingerprint
 from assay.check.codec import Codec, decode_location, encode_location
@@ -37,7 +37,11 @@ CONFIG_FILE = "assay.yaml"
 TRUST_FILE = "keys/trust.yaml"  # assay.evidence.TRUST_ROOT_PATH, without importing the evidence stack
 WHOLE_FILE = Limits(max_bytes=1 << 30)
 
-LoadJudges = Callable[[FileTree], tuple[Judges, list[Diagnostic], list[Diagnostic]]]
+
+class LoadJudges(Protocol):
+    """How judges are loaded from a tree (`assay.cli.repository.load_judges`)."""
+
+    def __call__(self, tree: FileTree, *, known_good: bool = False) -> tuple[Judges, list[Diagnostic], list[Diagnostic]]: ...
 
 
 @dataclass(frozen=True)
@@ -116,7 +120,8 @@ def open_judges(judge_tree: FileTree, load: LoadJudges, cache: ResultCache | Non
     path = cache.data / "judges" / name
     summary = _replayed(cache.load(path, name), judge_tree)
     if summary is not None:
-        return JudgeSource(summary, lambda: load(judge_tree)[0])
+        known_good = not summary.config_problems and not summary.policy_problems  # then nothing is checked twice
+        return JudgeSource(summary, lambda: load(judge_tree, known_good=known_good)[0])
     recording = RecordingTree(judge_tree)
     judges, config_problems, policy_problems = load(recording)
     summary = summarize(judges, recording, config_problems, policy_problems)

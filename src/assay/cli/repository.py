@@ -78,10 +78,14 @@ def load_config_and_schemas(tree: FileTree) -> tuple[Config, SchemaSet, list[Dia
     return config, schemas, config_problems
 
 
-def load_judges(tree: FileTree) -> tuple[Judges, list[Diagnostic], list[Diagnostic]]:
-    """Schemas, configuration and policies of `tree`: the judges, config problems, and policy problems."""
+def load_judges(tree: FileTree, *, known_good: bool = False) -> tuple[Judges, list[Diagnostic], list[Diagnostic]]:
+    """Schemas, configuration and policies of `tree`: the judges, config problems, and policy problems.
+
+    `known_good`: the caller knows these exact judges loaded before without a problem (a replayed
+    summary, `assay.check.judging`), so checks that only find problems may be skipped.
+    """
     config, schemas, config_problems = load_config_and_schemas(tree)
-    policies, policy_problems = load_policy_set(tree, config.policies, schemas, config.parameters, config.limits)
+    policies, policy_problems = load_policy_set(tree, config.policies, schemas, config.parameters, config.limits, known_good=known_good)
     trust, trust_problems = _trust_root(tree, schemas)
     return Judges(schemas, config, policies, trust), config_problems, [*policy_problems, *trust_problems]
 

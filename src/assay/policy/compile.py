@@ -35,16 +35,21 @@ def policy_digest(sources: Mapping[str, bytes]) -> str:
 
 
 def compile_bundles(
-    documents: Iterable[Document], overrides: Mapping[str, Mapping[str, Any]]
+    documents: Iterable[Document], overrides: Mapping[str, Mapping[str, Any]], *, check_templates: bool = True
 ) -> tuple[list[CompiledRule], list[Diagnostic]]:
-    """Compile every rule of every bundle; duplicates and compile errors become diagnostics."""
+    """Compile every rule of every bundle; duplicates and compile errors become diagnostics.
+
+    `check_templates=False` skips the syntax check of message and pointer templates, for bundles
+    already known to load without a problem (their bytes unchanged since): templates still compile
+    on first render.
+    """
     rules: list[CompiledRule] = []
     diagnostics: list[Diagnostic] = []
     seen: dict[str, Location] = {}
     for document in documents:
         for index, raw in enumerate(document.data.get("rules", [])):
             pointer = f"/rules/{index}"
-            rule, problems = _compile_rule(document, pointer, raw, overrides.get(raw["id"], {}))
+            rule, problems = _compile_rule(document, pointer, raw, overrides.get(raw["id"], {}), check_templates)
             diagnostics.extend(problems)
             if rule is None:
                 continue
@@ -65,7 +70,7 @@ def _at(document: Document, pointer: str, code: str, message: str, hint: str = "
 
 
 def _compile_rule(
-    document: Document, pointer: str, raw: Mapping[str, Any], overrides: Mapping[str, Any]
+    document: Document, pointer: str, raw: Mapping[str, Any], overrides: Mapping[str, Any], check_templates: bool = True
 ) -> tuple[CompiledRule | None, list[Diagnostic]]:
     problems: list[Diagnostic] = []
     programs: dict[str, Program | None] = {}
@@ -74,8 +79,8 @@ def _compile_rule(
             programs[key] = _cel(document, f"{pointer}/{key}", raw[key], problems)
     when = raw.get("match", {}).get("when")
     programs["when"] = _cel(document, f"{pointer}/match/when", when, problems) if when else None
-    message = _template(document, f"{pointer}/message", raw["message"], problems)
-    target = _template(document, f"{pointer}/pointer", raw["pointer"], problems)
+    message = _template(document, f"{pointer}/message", raw["message"], problems, check_templates)
+    target = _template(document, f"{pointer}/pointer", raw["pointer"], problems, check_templates)
     defaults = {name: spec["default"] for name, spec in raw.get("parameters", {}).items()}
     for name in overrides:
         if name not in defaults:
@@ -142,7 +147,9 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _VARIABLES = frozenset(VARIABLES)
 
 
-def _template(document: Document, pointer: str, source: str, problems: list[Diagnostic]) -> LazyTemplate | None:
+def _template(document: Document, pointer: str, source: str, problems: list[Diagnostic], check: bool = True) -> LazyTemplate | None:
+    if not check:
+        return LazyTemplate(source, frozenset(_NAME.findall(source)) & _VARIABLES)
     import jinja2
 
     try:

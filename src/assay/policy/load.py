@@ -19,9 +19,18 @@ def policy_files(tree: FileTree, folder: str) -> list[str]:
 
 
 def load_policy_set(
-    tree: FileTree, folder: str, schemas: SchemaSet, overrides: Mapping[str, Mapping[str, Any]], limits: Limits
+    tree: FileTree,
+    folder: str,
+    schemas: SchemaSet,
+    overrides: Mapping[str, Mapping[str, Any]],
+    limits: Limits,
+    *,
+    known_good: bool = False,
 ) -> tuple[PolicySet, list[Diagnostic]]:
-    """Every rule and waiver under `folder`; problems in them are diagnostics at their lines."""
+    """Every rule and waiver under `folder`; problems in them are diagnostics at their lines.
+
+    `known_good`: these exact files loaded before without a problem, so templates are not syntax-checked again.
+    """
     diagnostics: list[Diagnostic] = []
     bundles: list[Document] = []
     waivers: list[Waiver] = []
@@ -46,6 +55,6 @@ def load_policy_set(
             waivers.extend(parse_waivers(document, problems))
         elif not any(p.blocking for p in problems):
             bundles.append(document)
-    rules, problems = compile_bundles(bundles, overrides)
+    rules, problems = compile_bundles(bundles, overrides, check_templates=not known_good)
     diagnostics.extend(problems)
     return PolicySet(tuple(rules), tuple(waivers), policy_digest(sources), tuple(paths)), diagnostics
