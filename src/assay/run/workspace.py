@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from assay.output import write_atomic
+
 RUNS_FOLDER = ".assay/runs"
 STORE_FOLDER = ".assay/store/sha256"
 LOCK_FILE = ".lock"
@@ -41,16 +43,8 @@ def sha256_file(path: Path) -> str:
 
 
 def write_replacing(path: Path, content: bytes) -> None:
-    """Write `content` to `path` through a temporary file in the same folder and a rename (no fsync: see the module docstring)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Write `content` to `path` atomically, without fsync (see the module docstring: outputs are rehashed on resume)."""
+    write_atomic(path, content, durable=False)
 
 
 def json_bytes(value: Any) -> bytes:
