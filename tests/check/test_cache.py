@@ -365,8 +365,8 @@ def test_evidence_records_are_part_of_the_key(repo: Path, monkeypatch: pytest.Mo
 
     original_load = cli_check.load_judges
 
-    def with_trust(tree):  # type: ignore[no-untyped-def]
-        judges, config_problems, policy_problems = original_load(tree)
+    def with_trust(tree, *, known_good=False):  # type: ignore[no-untyped-def]
+        judges, config_problems, policy_problems = original_load(tree, known_good=known_good)
         return __import__("dataclasses").replace(judges, trust=object()), config_problems, policy_problems
 
     monkeypatch.setattr(cli_check, "load_judges", with_trust)
