@@ -294,3 +294,7 @@ def test_a_record_that_entered_after_its_keys_revocation_is_rejected_whatever_ti
     assert set(late) <= set(rejected), rejected
     assert "at or after its key" in rejected[late[0]] and "revoke" in rejected[late[0]]
     assert verify(repo, "--trusted-ref", "main")["exit"] == 1
+    audit = json.loads(assay(repo, "audit", MODEL, "--format", "json", code=None).stdout)
+    flagged = {Path(path).name: entry["status"] for entry in audit["entries"] for path in entry.get("evidence") or []}
+    assert all(flagged[name] == "failed" for name in late), flagged
+    assert all(flagged[name] == "verified" for name in ("0001-provenance.dsse.json", "0002-tests.dsse.json")), flagged

@@ -28,9 +28,11 @@ from assay.check.run import plan_of
 from assay.diagnostics import Severity
 from assay.evidence import TrustRoot
 from assay.evidence.chain import EVIDENCE_ROOT, ordered_records, records_folder
+from assay.evidence.revocation import TrustedHistory, read_trusted_history
 from assay.evidence.ssh import allowed_signers
 from assay.evidence.verify import STORE, VerificationReport, verify_model
 from assay.load.git_history import ObjectReader, log_commits
+from assay.load.git_tree import GitError
 from assay.load.tree import FileTree, WorktreeTree
 from assay.policy import EvaluationContext
 
@@ -48,6 +50,7 @@ class AuditRequest:
     as_of: str
     since: str | None = None
     until: str | None = None
+    trusted_ref: str = "HEAD"  # whose first-parent history orders records against key revocations
 
 
 def spec_path_of(tree: FileTree, judges: Judges, model: str) -> str:
@@ -79,7 +82,7 @@ def collect_timeline(
         signers = Path(scratch) / "allowed_signers"
         signers.write_text(allowed_signers(trust.keys))
         commits = log_commits(root, paths, allowed_signers=signers)
-        report = verify_model(worktree, model, trust, root / STORE, plan_check(root, objects.blob))
+        report = verify_model(worktree, model, trust, root / STORE, plan_check(root, objects.blob), _history(request, trust))
         cache.known = _known(worktree, model, report, trust_bytes)
         specs = spec_changes(objects, commits, spec_path, model, cache)
         records, unattached = record_evidence(worktree, model, report, commits)
@@ -100,6 +103,14 @@ def collect_timeline(
         inventory=rows[0] if rows else None,
         limits=limits,
     )
+
+
+def _history(request: AuditRequest, trust: TrustRoot) -> TrustedHistory | None:
+    """The trusted ref's order of records and revocations (decision 0005, rule 2), or None outside git."""
+    try:
+        return read_trusted_history(request.root, request.trusted_ref, trust, [records_folder(request.model)])
+    except GitError:
+        return None
 
 
 def _known(tree: FileTree, model: str, report: VerificationReport, trust_bytes: bytes | None) -> KnownChain:

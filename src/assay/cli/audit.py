@@ -105,7 +105,7 @@ def execute_audit(options: AuditOptions) -> int:
     # Without a trust root nothing signed can verify, but the history of the spec is still worth reading.
     trust = load_trust(trust_tree) if trust_tree.exists(TRUST_ROOT_PATH) else TrustRoot(())
     as_of = options.as_of or datetime.date.today().isoformat()
-    request = AuditRequest(root, options.model, as_of, options.since, options.until)
+    request = AuditRequest(root, options.model, as_of, options.since, options.until, options.trusted_ref or "HEAD")
     try:
         trust_bytes = trust_tree.read(TRUST_ROOT_PATH).content if trust_tree.exists(TRUST_ROOT_PATH) else None
         timeline = collect_timeline(request, load=load_judges, trust=trust, plan_check=plan_checker, trust_bytes=trust_bytes)
