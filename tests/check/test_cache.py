@@ -122,12 +122,16 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.fixture
-def repo(generated: Path, tmp_path: Path) -> Path:
-    """A fresh copy of the generated repository, without any cache."""
+def fresh_copy(generated: Path, tmp_path: Path) -> Path:
+    """A fresh copy of a generated repository, without any cache."""
     root = tmp_path / "repo"
     shutil.copytree(generated, root, ignore=shutil.ignore_patterns(".assay"))
     return root
+
+
+@pytest.fixture
+def repo(generated: Path, tmp_path: Path) -> Path:
+    return fresh_copy(generated, tmp_path)
 
 
 def cache_files(root: Path, kind: str) -> list[Path]:

@@ -11,7 +11,7 @@ import assay.cli.check as check_module
 from assay.check.judging import decode_summary, encode_summary, summarize
 from assay.cli.repository import load_judges
 from assay.load.tree import WorktreeTree
-from check.test_cache import check, flip, make_repository
+from check.test_cache import check, flip, fresh_copy, make_repository
 
 P001_BUNDLE = """apiVersion: assay/v1
 kind: PolicyBundle
@@ -41,9 +41,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def repo(generated: Path, tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    shutil.copytree(generated, root, ignore=shutil.ignore_patterns(".assay"))
-    return root
+    return fresh_copy(generated, tmp_path)
 
 
 @pytest.fixture
