@@ -81,6 +81,7 @@ import math
 import random
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -619,7 +620,17 @@ MARKETING_CUSTOMER = {"white": 0.46, "black": 0.44, "hispanic": 0.45, "asian": 0
 CHANNEL_EFFECT = {"direct_mail": -0.35, "email": 0.0, "mobile_app": 0.55, "branch": 0.25}
 
 
-def marketing_rows(rng: Rng, n: int, start: dt.date, end: dt.date, *, oot: bool) -> Iterator[Row]:
+@dataclass(frozen=True)
+class Population:
+    """How a batch's prospects differ from the training population (tools/generate_monitoring_batches.py)."""
+
+    bureau_score_shift: float = 0.0  # points added to every bureau score (before clipping to 300..850)
+    income_factor: float = 1.0  # every income estimate multiplied by this
+
+
+def marketing_rows(rng: Rng, n: int, start: dt.date, end: dt.date, *, oot: bool, population: Population = Population()) -> Iterator[Row]:
+    """Marketing prospects; `population` shifts bureau scores and incomes (a covariate shift: the response
+    still follows the same function of the features). The defaults add 0.0 and multiply by 1.0, exactly."""
     fatigue = -0.12 if oot else 0.0  # offer fatigue: response softens
     for _ in range(n):
         when = rng.date(start, end)
@@ -629,14 +640,23 @@ def marketing_rows(rng: Rng, n: int, start: dt.date, end: dt.date, *, oot: bool)
         w = rng.normal(MARKETING_RACE_SHIFT[race], 1.0)  # latent financial strength, never written
 
         score = int(
-            clip(705.0 + 55.0 * w + (-10.0 if band == "18-24" else 15.0 if band == "62+" else 0.0) + rng.normal(0.0, 30.0), 300.0, 850.0)
+            clip(
+                705.0
+                + population.bureau_score_shift
+                + 55.0 * w
+                + (-10.0 if band == "18-24" else 15.0 if band == "62+" else 0.0)
+                + rng.normal(0.0, 30.0),
+                300.0,
+                850.0,
+            )
         )
         cards = rng.poisson(math.exp(1.05 + 0.15 * w + (-0.3 if band == "18-24" else 0.0)))
         balance = clip(rng.lognormal(math.log(5200.0) - 0.1 * w, 1.1), 0.0, 500000.0) if cards > 0 else 0.0
         inquiries = rng.poisson(math.exp(-0.1 - 0.15 * w + (0.45 if band == "18-24" else 0.0)))
         since_new = int(clip(rng.lognormal(math.log(26.0) + 0.2 * w, 0.9), 0.0, 480.0))
         income = clip(
-            rng.lognormal(math.log(64000.0) + 0.32 * w + (-0.2 if band == "18-24" else -0.15 if band == "62+" else 0.0), 0.55),
+            population.income_factor
+            * rng.lognormal(math.log(64000.0) + 0.32 * w + (-0.2 if band == "18-24" else -0.15 if band == "62+" else 0.0), 0.55),
             5000.0,
             2_000_000.0,
         )

@@ -26,9 +26,8 @@ Two monthly batches of scored prospects, each with its 60-day response
     and ``estimated_income``, and the PSI of the score, cross the spec's alert
     level of 0.25; monitoring exits 1 and names those two features.
 
-The process is ``marketing_rows`` of ``tools/generate_example_data.py`` with
-the two shifts added where bureau score and income are drawn; it uses that
-script's random primitives, so it depends on the standard library only and is
+The process is ``marketing_rows`` of ``tools/generate_example_data.py``,
+given the two shifts (its ``Population``); it uses that script's random primitives, so it depends on the standard library only and is
 byte-for-byte reproducible in the same way. docs/monitoring.md describes the
 scenario and the numbers monitoring reports.
 """
@@ -38,113 +37,18 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
-import math
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-from generate_example_data import (
-    CHANNEL_EFFECT,
-    MARKETING_COLUMNS,
-    MARKETING_CUSTOMER,
-    MARKETING_RACE_SHIFT,
-    RACES,
-    Rng,
-    Row,
-    cat,
-    clip,
-    flag,
-    maybe,
-    num,
-    render,
-    sigmoid,
-)
+from generate_example_data import MARKETING_COLUMNS, Population, Rng, Row, marketing_rows, render
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@dataclass(frozen=True)
-class Population:
-    """How a batch's prospects differ from the training population."""
-
-    bureau_score_shift: float = 0.0  # points added to every bureau score (before clipping to 300..850)
-    income_factor: float = 1.0  # every income estimate multiplied by this
-
-
 def batch_rows(rng: Rng, n: int, start: dt.date, end: dt.date, population: Population) -> Iterator[Row]:
     """Marketing prospects as in the training window, with `population`'s shifts; the response follows the features."""
-    for _ in range(n):
-        when = rng.date(start, end)
-        race = rng.choice(RACES, (0.60, 0.13, 0.18, 0.09))
-        sex = rng.choice(("male", "female"), (0.49, 0.51))
-        band = rng.choice(("18-24", "25-61", "62+"), (0.12, 0.66, 0.22))
-        w = rng.normal(MARKETING_RACE_SHIFT[race], 1.0)  # latent financial strength, never written
-
-        score = int(
-            clip(
-                705.0
-                + population.bureau_score_shift
-                + 55.0 * w
-                + (-10.0 if band == "18-24" else 15.0 if band == "62+" else 0.0)
-                + rng.normal(0.0, 30.0),
-                300.0,
-                850.0,
-            )
-        )
-        cards = rng.poisson(math.exp(1.05 + 0.15 * w + (-0.3 if band == "18-24" else 0.0)))
-        balance = clip(rng.lognormal(math.log(5200.0) - 0.1 * w, 1.1), 0.0, 500000.0) if cards > 0 else 0.0
-        inquiries = rng.poisson(math.exp(-0.1 - 0.15 * w + (0.45 if band == "18-24" else 0.0)))
-        since_new = int(clip(rng.lognormal(math.log(26.0) + 0.2 * w, 0.9), 0.0, 480.0))
-        income = clip(
-            population.income_factor
-            * rng.lognormal(math.log(64000.0) + 0.32 * w + (-0.2 if band == "18-24" else -0.15 if band == "62+" else 0.0), 0.55),
-            5000.0,
-            2_000_000.0,
-        )
-        customer = rng.bernoulli(MARKETING_CUSTOMER[race] * math.exp(0.15 * w))
-        tenure = int(clip(rng.lognormal(math.log(70.0), 0.9), 1.0, 84.0 if band == "18-24" else 600.0)) if customer else None
-        checking = rng.lognormal(math.log(4200.0) + 0.55 * w, 1.2) if customer else None
-        digital = rng.bernoulli(sigmoid((1.0 if band == "18-24" else -0.9 if band == "62+" else 0.2) + (0.9 if customer else -0.6)))
-        channel = rng.choice(
-            ("direct_mail", "email", "mobile_app", "branch"), (0.40, 0.32, 0.20 if customer else 0.04, 0.08 if customer else 0.0)
-        )
-        prior = rng.poisson(0.45 if customer else 0.15)
-
-        logit = (
-            -4.20
-            + (0.85 if customer else 0.0)
-            + (0.50 if digital else 0.0)
-            + CHANNEL_EFFECT[channel]
-            + 0.30 * min(inquiries, 6)
-            + 0.35 * min(prior, 4)
-            + 0.0050 * (score - 700.0)
-            + 0.30 * (math.log(income) - math.log(64000.0))
-            + (0.12 * (math.log(checking) - math.log(4200.0)) if checking is not None else 0.0)
-            + 0.10 * min(cards, 8)
-            - 0.010 * min(since_new, 60)
-            + rng.normal(0.0, 0.8)
-        )
-        responded = rng.bernoulli(sigmoid(logit))
-        yield [
-            when.isoformat(),
-            num(maybe(rng, 0.025, score), 0),
-            num(cards, 0),
-            num(balance, 2),
-            num(inquiries, 0),
-            num(maybe(rng, 0.03, since_new), 0),
-            num(maybe(rng, 0.12, round(income, -2)), 0),
-            flag(customer),
-            num(tenure, 0),
-            num(checking, 2),
-            flag(digital),
-            cat(maybe(rng, 0.01, channel)),
-            num(prior, 0),
-            race,
-            sex,
-            band,
-            flag(responded),
-        ]
+    return marketing_rows(rng, n, start, end, oot=False, population=population)
 
 
 D = dt.date
