@@ -30,6 +30,30 @@ def run_assay_process(*args: str, cwd: Path | None = None, env: dict[str, str] |
     )
 
 
+def assay_expect(root: Path, *args: str, code: int | None = 0) -> subprocess.CompletedProcess[str]:
+    """`assay ARGS` in `root`: it exits with `code` (any, for None) and never with a traceback."""
+    done = run_assay_process(*args, cwd=root)
+    if code is not None:
+        assert done.returncode == code, (args, done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr
+    return done
+
+
+def start_signed_repository(
+    root: Path, keys: Path, model: str, signers: tuple[tuple[str, str, str], ...], *, commit: Callable[[], None], leave_out: str = ".assay"
+) -> None:
+    """A git repository in `root` with assay.yaml, the policies, `model` (without `leave_out`) and a trust root holding
+    one key per (role, principal, name) in `signers` (private keys in `keys/<name>.pem`); `commit` commits it."""
+    shutil.copy(REPO_ROOT / "assay.yaml", root / "assay.yaml")
+    shutil.copytree(REPO_ROOT / "policies", root / "policies")
+    shutil.copytree(REPO_ROOT / "models" / model, root / "models" / model, ignore=shutil.ignore_patterns(leave_out))
+    (root / ".gitignore").write_text(".assay/\n")
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True, capture_output=True)
+    for role, principal, name in signers:
+        assay_expect(root, "keygen", "--role", role, "--principal", principal, "--out", str(keys / f"{name}.pem"), "--add-to-trust")
+    commit()
+
+
 def write_repo(root: Path, files: dict[str, str | bytes]) -> Path:
     """Create a model repository under `root` with an assay.yaml and the given files."""
     (root / "assay.yaml").write_text("apiVersion: assay/v1\nkind: Config\n")
@@ -169,11 +193,7 @@ def audit_git(root: Path, *args: str, author: str = "bot@examplebank.com") -> st
     return subprocess.run(command, cwd=root, check=True, capture_output=True, text=True).stdout
 
 
-def audit_assay(root: Path, *args: str, code: int = 0) -> subprocess.CompletedProcess[str]:
-    done = run_assay_process(*args, cwd=root)
-    assert done.returncode == code, (args, done.stdout, done.stderr)
-    assert "Traceback" not in done.stderr
-    return done
+audit_assay = assay_expect
 
 
 def _audit_edit_spec(root: Path, material: bool) -> None:
@@ -200,19 +220,16 @@ def build_audited_history(root: Path, keys: Path) -> dict[str, str]:
     def head(name: str) -> None:
         commits[name] = audit_git(root, "rev-parse", "HEAD").strip()
 
-    shutil.copy(REPO_ROOT / "assay.yaml", root / "assay.yaml")
-    shutil.copytree(REPO_ROOT / "policies", root / "policies")
-    shutil.copytree(REPO_ROOT / "models" / AUDITED_MODEL, root / "models" / AUDITED_MODEL, ignore=shutil.ignore_patterns("monitoring"))
-    (root / ".gitignore").write_text(".assay/\n")
-    audit_git(root, "init", "-q", "-b", "main")
-    for role, principal, name in (
+    def first_commit() -> None:
+        audit_git(root, "add", "-A")
+        audit_git(root, "commit", "-q", "-m", "model and trust root", author=AUDIT_DEVELOPER)
+
+    signers = (
         ("runner", "bot@examplebank.com", "runner"),
         ("validator", AUDIT_VALIDATOR, "validator"),
         ("validator", AUDIT_DEVELOPER, "developer"),
-    ):
-        audit_assay(root, "keygen", "--role", role, "--principal", principal, "--out", str(keys / f"{name}.pem"), "--add-to-trust")
-    audit_git(root, "add", "-A")
-    audit_git(root, "commit", "-q", "-m", "model and trust root", author=AUDIT_DEVELOPER)
+    )
+    start_signed_repository(root, keys, AUDITED_MODEL, signers, commit=first_commit, leave_out="monitoring")
     head("added")
     settings = {"gpg.format": "ssh", "user.signingkey": str(keys / "runner.ssh"), "user.name": "Bot", "user.email": "bot@examplebank.com"}
     for key, value in settings.items():

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from support import REPO_ROOT, run_assay_process
+from support import assay_expect as assay
+from support import run_assay_process, start_signed_repository
 
 MODEL = "marketing-propensity"
 VALIDATOR = "grace.whitman@examplebank.com"
@@ -30,14 +31,6 @@ def git(root: Path, *args: str) -> str:
     return done.stdout
 
 
-def assay(root: Path, *args: str, code: int | None = 0) -> subprocess.CompletedProcess[str]:
-    done = run_assay_process(*args, cwd=root)
-    if code is not None:
-        assert done.returncode == code, (args, done.stdout, done.stderr)
-    assert "Traceback" not in done.stderr
-    return done
-
-
 def keygen(root: Path, keys: Path, role: str, principal: str, name: str) -> Path:
     out = keys / f"{name}.pem"
     assay(root, "keygen", "--role", role, "--principal", principal, "--out", str(out), "--add-to-trust")
@@ -49,16 +42,13 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A repository with the marketing model, a runner and a validator key, and one committed signed run."""
     root = tmp_path_factory.mktemp("repo")
     keys = tmp_path_factory.mktemp("keys")
-    shutil.copy(REPO_ROOT / "assay.yaml", root / "assay.yaml")
-    shutil.copytree(REPO_ROOT / "policies", root / "policies")
-    shutil.copytree(REPO_ROOT / "models" / MODEL, root / "models" / MODEL)
-    (root / ".gitignore").write_text(".assay/\n")
-    git(root, "init", "-q", "-b", "main")
-    keygen(root, keys, "runner", "bot@examplebank.com", "runner")
-    keygen(root, keys, "validator", VALIDATOR, "validator")
-    keygen(root, keys, "validator", DEVELOPER, "developer")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "model and trust root")
+
+    def commit() -> None:
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "-m", "model and trust root")
+
+    signers = (("runner", "bot@examplebank.com", "runner"), ("validator", VALIDATOR, "validator"), ("validator", DEVELOPER, "developer"))
+    start_signed_repository(root, keys, MODEL, signers, commit=commit)
     git(root, "config", "gpg.format", "ssh")
     git(root, "config", "user.signingkey", str(keys / "runner.ssh"))
     assay(root, "run", MODEL, "--commit", "--key", str(keys / "runner.pem"), "--quiet")

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from support import REPO_ROOT, run_assay_process
+from support import assay_expect as assay
+from support import run_assay_process, start_signed_repository
 
 MODEL = "marketing-propensity"
 STABLE = f"models/{MODEL}/monitoring/batch-2026-10.csv"
@@ -23,29 +24,19 @@ def git(root: Path, *args: str) -> str:
     return done.stdout
 
 
-def assay(root: Path, *args: str, code: int | None = 0) -> subprocess.CompletedProcess[str]:
-    done = run_assay_process(*args, cwd=root)
-    if code is not None:
-        assert done.returncode == code, (args, done.stdout, done.stderr)
-    assert "Traceback" not in done.stderr
-    return done
-
-
 @pytest.fixture(scope="module")
 def origin(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The marketing model and its monitoring batches, a runner key, and one committed signed run."""
     root = tmp_path_factory.mktemp("repo")
     keys = tmp_path_factory.mktemp("keys")
-    shutil.copy(REPO_ROOT / "assay.yaml", root / "assay.yaml")
-    shutil.copytree(REPO_ROOT / "policies", root / "policies")
-    shutil.copytree(REPO_ROOT / "models" / MODEL, root / "models" / MODEL)
-    (root / ".gitignore").write_text(".assay/\n")
-    git(root, "init", "-q", "-b", "main")
-    git(root, "config", "user.name", "Bot")
-    git(root, "config", "user.email", "bot@examplebank.com")
-    assay(root, "keygen", "--role", "runner", "--principal", "bot@examplebank.com", "--out", str(keys / "runner.pem"), "--add-to-trust")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "model, batches and trust root")
+
+    def commit() -> None:
+        git(root, "config", "user.name", "Bot")
+        git(root, "config", "user.email", "bot@examplebank.com")
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "-m", "model, batches and trust root")
+
+    start_signed_repository(root, keys, MODEL, (("runner", "bot@examplebank.com", "runner"),), commit=commit)
     assay(root, "run", MODEL, "--commit", "--key", str(keys / "runner.pem"), "--quiet")
     return root, keys
 
