@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -9,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -28,6 +30,15 @@ def run_assay_process(*args: str, cwd: Path | None = None, env: dict[str, str] |
         timeout=300,
         check=False,
     )
+
+
+def bench_script(name: str) -> ModuleType:
+    """bench/<name>.py loaded as a module (its repository generators serve the tests too)."""
+    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "bench" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def assay_expect(root: Path, *args: str, code: int | None = 0) -> subprocess.CompletedProcess[str]:

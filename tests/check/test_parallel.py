@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import json
 import shutil
@@ -17,18 +16,14 @@ import pytest
 
 from assay.check import parallel
 from assay.cli.main import main
-from support import REPO_ROOT
+from support import REPO_ROOT, bench_script
 
 AS_OF = "2026-11-29"
 SPECS = 30
 
 
 def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("check_bench", REPO_ROOT / "bench" / "check_bench.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return bench_script("check_bench")
 
 
 @pytest.fixture(scope="module")
