@@ -763,12 +763,13 @@ def render(columns: list[str], rows: Iterator[Row]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Generate (or --check) the example models' synthetic CSV data.")
+def write_or_check(datasets: Sequence[Dataset], argv: list[str] | None, what: str, script: str) -> int:
+    """Write each (path, columns, rows) dataset as CSV, or with --check exit 1 when a file on disk differs."""
+    parser = argparse.ArgumentParser(description=f"Generate (or --check) {what}.")
     parser.add_argument("--check", action="store_true", help="regenerate in memory; exit 1 if any file on disk differs")
     args = parser.parse_args(argv)
     stale = []
-    for relpath, columns, rows in DATASETS:
+    for relpath, columns, rows in datasets:
         content = render(columns, rows())
         path = ROOT / relpath
         digest = hashlib.sha256(content).hexdigest()
@@ -784,9 +785,13 @@ def main(argv: list[str] | None = None) -> int:
             path.write_bytes(content)
             print(f"wrote    {relpath}  rows={count}  sha256={digest}")
     if stale:
-        print(f"{len(stale)} file(s) differ; run: python tools/generate_example_data.py", file=sys.stderr)
+        print(f"{len(stale)} file(s) differ; run: python {script}", file=sys.stderr)
         return 1
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return write_or_check(DATASETS, argv, "the example models' synthetic CSV data", "tools/generate_example_data.py")
 
 
 if __name__ == "__main__":

@@ -34,14 +34,12 @@ scenario and the numbers monitoring reports.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import hashlib
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from generate_example_data import MARKETING_COLUMNS, Population, Rng, Row, marketing_rows, render
+from generate_example_data import MARKETING_COLUMNS, Population, Rng, Row, marketing_rows, write_or_check
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,29 +60,8 @@ BATCHES: list[tuple[str, Callable[[], Iterator[Row]]]] = [
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Generate (or --check) the monitoring example's production batches.")
-    parser.add_argument("--check", action="store_true", help="regenerate in memory; exit 1 if any file on disk differs")
-    args = parser.parse_args(argv)
-    stale = []
-    for relpath, rows in BATCHES:
-        content = render(MARKETING_COLUMNS, rows())
-        path = ROOT / relpath
-        digest = hashlib.sha256(content).hexdigest()
-        count = content.count(b"\n") - 1
-        if args.check:
-            if not path.is_file() or path.read_bytes() != content:
-                stale.append(relpath)
-                print(f"differs  {relpath}")
-            else:
-                print(f"ok       {relpath}  rows={count}  sha256={digest}")
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content)
-            print(f"wrote    {relpath}  rows={count}  sha256={digest}")
-    if stale:
-        print(f"{len(stale)} file(s) differ; run: python tools/generate_monitoring_batches.py", file=sys.stderr)
-        return 1
-    return 0
+    datasets = [(path, MARKETING_COLUMNS, rows) for path, rows in BATCHES]
+    return write_or_check(datasets, argv, "the monitoring example's production batches", "tools/generate_monitoring_batches.py")
 
 
 if __name__ == "__main__":
