@@ -9,13 +9,11 @@ and trees shared between commits are read once.
 
 from __future__ import annotations
 
-import contextlib
-import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from assay.load.git_tree import GitError, glob_pattern, read_exactly, run_git
+from assay.load.git_tree import CatFile, GitError, glob_pattern, run_git
 from assay.load.source import DEFAULT_LIMITS, Limits, SourceError, SourceFile, file_diagnostic
 
 # %G? letters: G good, U good but of unknown validity, X/Y expired signature or key,
@@ -111,23 +109,14 @@ class ObjectReader:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._process: subprocess.Popen[bytes] | None = None
+        self._objects = CatFile(root)
         self._trees: dict[str, TreeEntries] = {}
 
     def read(self, oid: str) -> tuple[str, bytes]:
         """(type, content) of an object; GitError when it is missing."""
-        if self._process is None:
-            self._process = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.root, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        stdin, stdout = self._process.stdin, self._process.stdout
-        assert stdin is not None and stdout is not None
-        stdin.write(oid.encode() + b"\n")
-        stdin.flush()
-        header = stdout.readline().split()
-        if len(header) != 3:
-            raise GitError(f"git object {oid} is not in {self.root}")
-        content = read_exactly(stdout, int(header[2]))
-        stdout.read(1)
-        return header[1].decode(), content
+        _, kind, _, content = self._objects.read(oid)
+        assert content is not None  # no size limit asked
+        return kind, content
 
     def blob(self, oid: str) -> bytes:
         kind, content = self.read(oid)
@@ -153,21 +142,13 @@ class ObjectReader:
         return content[5 : content.index(b"\n")].decode()
 
     def close(self) -> None:
-        if self._process is not None:
-            assert self._process.stdin is not None
-            self._process.stdin.close()
-            self._process.wait()
-            self._process = None
+        self._objects.close()
 
     def __enter__(self) -> ObjectReader:
         return self
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
-
-    def __del__(self) -> None:
-        with contextlib.suppress(Exception):
-            self.close()
 
 
 def _parse_tree(content: bytes) -> TreeEntries:

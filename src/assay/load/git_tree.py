@@ -62,6 +62,49 @@ def glob_pattern(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
+class CatFile:
+    """One long-lived `git cat-file --batch` process: each object's header (its id, type and size) is read
+    before its bytes, so an object over a size limit is refused unread (and the process replaced)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def read(self, name: str, max_bytes: int | None = None) -> tuple[str, str, int, bytes | None]:
+        """(id, type, size, bytes) of the object `name` names; None for the bytes when over `max_bytes`.
+        GitError when there is no such object."""
+        if self._process is None:
+            self._process = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.root, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        stdin, stdout = self._process.stdin, self._process.stdout
+        assert stdin is not None and stdout is not None
+        stdin.write(name.encode() + b"\n")
+        stdin.flush()
+        header = stdout.readline().split()
+        if len(header) != 3 or not header[2].isdigit():
+            raise GitError(f"git object {name} is not in {self.root}")
+        oid, kind, size = header[0].decode(), header[1].decode(), int(header[2])
+        if max_bytes is not None and size > max_bytes:
+            self._process.kill()  # its stream holds the object; a new process is cheaper than draining it
+            self.close()
+            return oid, kind, size, None
+        content = read_exactly(stdout, size)
+        stdout.read(1)
+        return oid, kind, size, content
+
+    def close(self) -> None:
+        if self._process is not None:
+            process, self._process = self._process, None
+            for stream in (process.stdin, process.stdout):
+                if stream is not None:
+                    with contextlib.suppress(OSError):
+                        stream.close()
+            process.wait()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
+
+
 class GitTree:
     """The files of one commit."""
 
@@ -70,7 +113,7 @@ class GitTree:
         self.ref = ref
         self.commit = resolve_commit(root, ref)
         self._entries = self._list()  # path -> (mode, blob id)
-        self._reader: subprocess.Popen[bytes] | None = None
+        self._objects = CatFile(root)
 
     def _list(self) -> dict[str, tuple[str, str]]:
         entries = {}
@@ -99,43 +142,15 @@ class GitTree:
         mode, oid = self._entries[path]
         if mode == "120000":
             raise SourceError(file_diagnostic("Y010", path, f"refusing to read {path} at {self.ref}: it is a symbolic link"))
-        size, content = self._cat(oid, limits.max_bytes)
+        found, _, size, content = self._objects.read(oid, limits.max_bytes)
+        if found != oid:
+            raise GitError(f"git cat-file gave {found} for {oid}")
         if content is None:
             raise SourceError(file_diagnostic("Y001", path, f"file is {size:,} bytes, over the limit of {limits.max_bytes:,} bytes"))
         return SourceFile(path, content)
 
-    def _cat(self, oid: str, max_bytes: int) -> tuple[int, bytes | None]:
-        """The blob's size and bytes; None for the bytes when it is over `max_bytes`, unread."""
-        if self._reader is None:
-            self._reader = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.root, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        stdin, stdout = self._reader.stdin, self._reader.stdout
-        assert stdin is not None and stdout is not None
-        stdin.write(oid.encode() + b"\n")
-        stdin.flush()
-        header = stdout.readline().split()
-        if len(header) != 3 or header[0].decode() != oid or not header[2].isdigit():
-            raise GitError(f"git cat-file gave an unexpected answer for {oid}: {header!r}")
-        size = int(header[2])
-        if size > max_bytes:
-            self._reader.kill()  # its stream holds the blob; a new reader is cheaper than draining it
-            self.close()
-            return size, None
-        content = read_exactly(stdout, size)
-        stdout.read(1)
-        return size, content
-
     def close(self) -> None:
-        if self._reader is not None:
-            reader, self._reader = self._reader, None
-            for stream in (reader.stdin, reader.stdout):
-                if stream is not None:
-                    with contextlib.suppress(OSError):
-                        stream.close()
-            reader.wait()
-
-    def __del__(self) -> None:
-        with contextlib.suppress(Exception):
-            self.close()
+        self._objects.close()
 
 
 def read_exactly(stream: IO[bytes], size: int) -> bytes:
