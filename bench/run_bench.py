@@ -21,8 +21,9 @@ For each example model, and for a generated dataset shaped like the credit examp
 
 Both sides use the same thread limit (--threads, default 1: OpenMP estimators such
 as HistGradientBoosting vary tenfold on a busy machine otherwise). The two sides
-alternate, after one untimed warm-up of each (imports, page cache),
-and the best of the repeats is reported (medians are kept in the results file).
+alternate, after one untimed warm-up of each (imports, page cache, and on
+assay's side the model card template's compilation, once per process like an
+import), and the best of the repeats is reported (medians are kept in the results file).
 The runner's time is its wall time less the fairness and explain steps, which are
 reported on their own (the fairness bootstrap and the explanations have no
 counterpart in the plain script). Target: at most 1.3x the plain script. Results

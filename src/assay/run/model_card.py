@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assay.run.model_file import ModelPackageError
+
+if TYPE_CHECKING:
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 
 def render_model_card(context: Mapping[str, Any], *, top_features: int = 10) -> str:
@@ -24,6 +28,24 @@ def render_model_card(context: Mapping[str, Any], *, top_features: int = 10) -> 
     ModelPackageError naming it, as does any other template error.
     """
     import jinja2
+
+    values = {"fairness": None, "explanations": None, **context, "top_features": top_features}
+    if isinstance(context.get("metrics"), Mapping):
+        values["metric_names"] = _scalar_metric_names(context["metrics"])
+    try:
+        return _environment().get_template("model-card.md.j2").render(values)
+    except (jinja2.TemplateError, LookupError, TypeError, ValueError) as error:
+        raise ModelPackageError(f"model card: {error}") from error
+
+
+@functools.cache
+def _environment() -> ImmutableSandboxedEnvironment:
+    """One sandboxed environment per process, as Jinja2 intends: it compiles the template once and keeps it.
+
+    Rendering holds no state in the environment; compiling the template costs more
+    than rendering it, so a process that runs several models pays it once.
+    """
+    import jinja2
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     environment = ImmutableSandboxedEnvironment(
@@ -35,13 +57,7 @@ def render_model_card(context: Mapping[str, Any], *, top_features: int = 10) -> 
         lstrip_blocks=True,
     )
     environment.filters.update(md=markdown_cell, num=_number, pct=_percent)
-    values = {"fairness": None, "explanations": None, **context, "top_features": top_features}
-    if isinstance(context.get("metrics"), Mapping):
-        values["metric_names"] = _scalar_metric_names(context["metrics"])
-    try:
-        return environment.get_template("model-card.md.j2").render(values)
-    except (jinja2.TemplateError, LookupError, TypeError, ValueError) as error:
-        raise ModelPackageError(f"model card: {error}") from error
+    return environment
 
 
 def _scalar_metric_names(metrics: Mapping[str, Any]) -> list[str]:
