@@ -150,6 +150,10 @@ def categorical_columns(spec: Mapping[str, Any]) -> list[str]:
     return [f["name"] for f in spec["data"]["features"] if f["type"] != "numeric"]
 
 
+def numeric_columns(spec: Mapping[str, Any]) -> list[str]:
+    return [f["name"] for f in spec["data"]["features"] if f["type"] == "numeric"]
+
+
 def feature_names(spec: Mapping[str, Any]) -> list[str]:
     return [f["name"] for f in spec["data"]["features"]]
 
@@ -173,7 +177,7 @@ def load_reference(root: Path, training: TrainingRun, pipeline: Any) -> Referenc
     if _sha256(content) != digest:
         raise Refused(f"store object {path} does not hash to its name (the training rows of {training.run.record}): refused")
     spec = training.run.spec
-    frame = parse_table(content, spec["data"]["train"]["format"], categorical_columns(spec))
+    frame = parse_table(content, spec["data"]["train"]["format"], categorical_columns(spec), numeric_columns(spec))
     return Reference(frame, score(pipeline, frame, spec, "training rows"))
 
 
@@ -221,7 +225,7 @@ def load_batch(root: Path, data: Path, data_roots: tuple[str, ...], spec: Mappin
     except OSError as error:
         raise UserError(f"--data {data}: cannot read it ({error.strerror or error})") from error
     try:
-        frame = parse_table(content, data_format, categorical_columns(spec))
+        frame = parse_table(content, data_format, categorical_columns(spec), numeric_columns(spec))
     except (ValueError, DataError) as error:
         raise UserError(f"--data {data}: not a readable {data_format} table ({error})") from error
     absent = [name for name in feature_names(spec) if name not in frame.columns]

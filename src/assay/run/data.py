@@ -51,14 +51,26 @@ def read_verified(path: Path, expected_sha256: str) -> bytes:
     return content
 
 
-def parse_table(content: bytes, data_format: str, categorical: Sequence[str]) -> Any:
-    """A pandas DataFrame from CSV or Parquet bytes; categorical columns read as text."""
+def parse_table(content: bytes, data_format: str, categorical: Sequence[str], numeric: Sequence[str] = ()) -> Any:
+    """A pandas DataFrame from CSV or Parquet bytes; categorical columns read as text, numeric ones as float64.
+
+    A CSV's `numeric` columns are read as float64 when every value converts, so a
+    column's type never depends on which rows a file holds (a split's rows parse to
+    the very values they have in the whole file); otherwise the file is read with
+    pandas' inference, and data validation names the column that is not numeric.
+    """
     import pandas as pd
 
     # Categorical columns become plain Python strings with NaN for missing, the form
     # scikit-learn's imputers and encoders accept (pandas' NA is not).
     if data_format == "csv":
-        return pd.read_csv(io.BytesIO(content), dtype=dict.fromkeys(categorical, object), keep_default_na=True)
+        text = dict.fromkeys(categorical, object)
+        if numeric:
+            try:
+                return pd.read_csv(io.BytesIO(content), dtype={**dict.fromkeys(numeric, "float64"), **text}, keep_default_na=True)
+            except (ValueError, TypeError):
+                pass  # a value that is not a number: read as pandas infers, for validation to report
+        return pd.read_csv(io.BytesIO(content), dtype=text, keep_default_na=True)
     if data_format == "parquet":
         frame = pd.read_parquet(io.BytesIO(content))
         for column in categorical:

@@ -120,6 +120,10 @@ def _categorical(spec: dict[str, Any]) -> list[str]:
     return columns + [a["column"] for a in spec["data"].get("protectedAttributes", [])]
 
 
+def _numeric(spec: dict[str, Any]) -> list[str]:
+    return [f["name"] for f in spec["data"]["features"] if f["type"] == "numeric"]
+
+
 def _role_of(name: str) -> str:
     """Which source an artifact's rows come from: the splits are rows of the training data."""
     return "outOfTime" if name == data_artifact("outOfTime") else "train"
@@ -129,7 +133,7 @@ def table(ctx: StepContext, name: str) -> Any:
     """The artifact `name` (a data file or a split) parsed as a DataFrame, once per process."""
 
     def load() -> Any:
-        return parse_table(ctx.read_bytes(name), ctx.spec["data"][_role_of(name)]["format"], _categorical(ctx.spec))
+        return parse_table(ctx.read_bytes(name), ctx.spec["data"][_role_of(name)]["format"], _categorical(ctx.spec), _numeric(ctx.spec))
 
     ctx.input_path(name)
     return ctx.workspace.cached(f"table:{name}", load)
@@ -183,9 +187,25 @@ def step_split(ctx: StepContext) -> list[str]:
         selected = select_rows(ctx.read_bytes(source), ctx.spec["data"]["train"]["format"], [train, test], len(frame))
     except DataError as error:
         raise RunFailed(str(error)) from error
-    for name, content in zip((SPLIT_TRAIN, SPLIT_TEST), selected, strict=True):
+    for name, content, positions in zip((SPLIT_TRAIN, SPLIT_TEST), selected, (train, test), strict=True):
         ctx.write_bytes(name, content)
+        if _rows_parse_alike(frame, ctx.spec):
+            ctx.workspace.remember(f"table:{name}", frame.iloc[positions].reset_index(drop=True))
     return [SPLIT_TRAIN, SPLIT_TEST]
+
+
+def _rows_parse_alike(frame: Any, spec: dict[str, Any]) -> bool:
+    """Whether the rows of `frame` taken by position equal what parsing a CSV of those rows gives, column by column where steps read.
+
+    True for a CSV whose numeric features all read as float64 (`parse_table`), as
+    its categorical columns read as text: a value then parses the same in any
+    subset of the rows. Steps read the target only through `target_vector`, which
+    does not depend on the column's inferred type. A later step of the same
+    process then takes its split from memory instead of parsing the file.
+    """
+    if spec["data"]["train"]["format"] != "csv":
+        return False
+    return all(str(frame[name].dtype) == "float64" for name in _numeric(spec) if name in frame)
 
 
 def features_of(ctx: StepContext, name: str) -> tuple[Any, Any]:

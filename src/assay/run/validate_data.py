@@ -14,6 +14,8 @@ def _finding(severity: str, code: str, column: str, message: str, count: int = 0
 
 def target_vector(frame: Any, spec: dict[str, Any]) -> Any:
     """1 where the target equals the positive class, else 0 (rows with a missing target excluded upstream)."""
+    import pandas as pd
+
     target = spec["data"]["target"]
     column = frame[target["name"]]
     positive = target["positiveClass"]
@@ -22,6 +24,10 @@ def target_vector(frame: Any, spec: dict[str, Any]) -> Any:
         return (column.astype("string").str.lower() == str(positive).lower()).astype(int).to_numpy()
     if not isinstance(positive, int | float):
         return (column.astype("string") == str(positive)).astype(int).to_numpy()
+    if not pd.api.types.is_numeric_dtype(column):
+        # A numeric class in a column read as text (another level is not a number): compare as numbers,
+        # so the labels never depend on which rows a file holds (a subset may read as numbers).
+        column = pd.to_numeric(column, errors="coerce")
     return (column == positive).astype(int).to_numpy()
 
 
