@@ -65,7 +65,7 @@ def test_splits_taken_from_memory_equal_the_split_files_parsed(tmp_path: Path) -
     ctx, workspace = run_data_steps(tmp_path, spec)
     for name in (SPLIT_TRAIN, SPLIT_TEST):
         parsed = parse_table(workspace.path(name).read_bytes(), "csv", ["region"], ["income", "tenure"])
-        remembered = workspace.cached(f"table:{name}", lambda: pytest.fail(f"{name} was not kept in memory"))
+        remembered = workspace.cached(f"table:{name}", lambda: pytest.fail("a split was not kept in memory"))
         # Every column a step reads is the same: the features exactly, the target through target_vector.
         pd.testing.assert_frame_equal(remembered[["income", "tenure", "region"]], parsed[["income", "tenure", "region"]])
         assert target_vector(remembered, spec).tolist() == target_vector(parsed, spec).tolist()

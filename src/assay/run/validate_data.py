@@ -53,16 +53,19 @@ def _feature_findings(column: Any, feature: dict[str, Any]) -> list[dict[str, An
         return [_finding("warning", "D006", name, f"{outside} values of '{name}' lie outside [{low}, {high}]", outside)] if outside else []
     if "categories" not in feature:
         return []
-    present = column.dropna()
-    unseen = present[~present.isin(feature["categories"])]
-    if not len(unseen):
+    known = set(feature["categories"])
+    unseen_levels = [v for v in column.unique() if not pd.isna(v) and v not in known]  # levels first: few, however many rows
+    if not unseen_levels:
         return []
-    levels = ", ".join(sorted(str(v) for v in unseen.unique())[:5])
-    return [_finding("warning", "D007", name, f"{len(unseen)} values of '{name}' are unseen categories: {levels}", len(unseen))]
+    count = int(column.isin(unseen_levels).sum())
+    levels = ", ".join(sorted(str(v) for v in unseen_levels)[:5])
+    return [_finding("warning", "D007", name, f"{count} values of '{name}' are unseen categories: {levels}", count)]
 
 
 def validate_frame(frame: Any, spec: dict[str, Any], role: str) -> dict[str, Any]:
     """Findings for one dataset (train or outOfTime)."""
+    import pandas as pd
+
     findings = []
     missing = [c for c in _required_columns(spec) if c not in frame.columns]
     findings += [_finding("error", "D001", c, f"column '{c}' declared in the spec is missing from the {role} data") for c in missing]
@@ -86,7 +89,7 @@ def validate_frame(frame: Any, spec: dict[str, Any], role: str) -> dict[str, Any
         column = attribute["column"]
         if column not in frame.columns:
             continue
-        present = set(frame[column].dropna().astype(str).unique())
+        present = {str(v) for v in frame[column].unique() if not pd.isna(v)}
         for group in [attribute["reference"], *attribute["groups"]]:
             if group not in present:
                 findings.append(
