@@ -122,3 +122,10 @@ def test_worked_example_of_the_docs_is_reproduced() -> None:
     assert result["value"] == float(total[-1].strip("*"))
     assert result["n"] == int(total[3]) and result["baselineN"] == int(total[1])
     assert result["epsilon"] == EPSILON == 0.0001
+
+
+def test_levels_are_compared_as_text_with_missing_apart() -> None:
+    values = pd.Series([1, "1", "a", None, np.nan, "a", "a", 2.5], dtype=object)
+    entry = drift_baseline(np.linspace(0, 1, 8), pd.DataFrame({"c": values}), [{"name": "c", "type": "categorical"}])["features"][0]
+    assert (entry["levels"], entry["counts"], entry["n"]) == (["a", "1", "2.5"], [3, 2, 1], 8)
+    assert entry["missing"]["count"] == 2 and entry["other"]["count"] == 0

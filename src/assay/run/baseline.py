@@ -91,8 +91,10 @@ def _label_counts(values: Any) -> tuple[dict[str, int], int, int]:
 
     series = pd.Series(np.asarray(values, dtype=object).reshape(-1), dtype=object)
     missing = _missing_mask(series)
-    counts = series[~missing].astype(str).value_counts(sort=False)
-    return {str(label): int(count) for label, count in counts.items()}, int(series.shape[0]), int(missing.sum())
+    labels: dict[str, int] = {}
+    for value, count in series[~missing].value_counts(sort=False).items():  # distinct values first, then their text
+        labels[str(value)] = labels.get(str(value), 0) + int(count)  # 1 and "1" are one label
+    return labels, int(series.shape[0]), int(missing.sum())
 
 
 def _level_counts(levels: list[str], counts: dict[str, int]) -> tuple[list[int], int]:
