@@ -270,6 +270,61 @@ def build_audited_history(root: Path, keys: Path) -> dict[str, str]:
     return commits
 
 
+# Revoked keys (tests/check, tests/audit): decision 0005's rule 2 in a repository whose model needs a validator's approval.
+
+REVOKED_AT = "2099-01-01T00:00:00Z"  # after every signed time of a test run, as a backdating thief's times would be
+
+
+def start_approved_repository(root: Path, keys: Path) -> None:
+    """A git repository (start_signed_repository) with AUDITED_MODEL in production, one validator key (keys/validator.pem)
+    and that key's approval of the model's current plan, committed: VAL-02 holds."""
+
+    def first_commit() -> None:
+        spec = root / "models" / AUDITED_MODEL / "model.yaml"
+        spec.write_text(_replaced(spec.read_text(), "  status: development\n", "  status: production\n"))
+        audit_git(root, "add", "-A")
+        audit_git(root, "commit", "-q", "-m", "model in production and trust root")
+
+    start_signed_repository(root, keys, AUDITED_MODEL, (("validator", AUDIT_VALIDATOR, "validator"),), commit=first_commit)
+    audit_git(root, "config", "user.name", "Bot")
+    audit_git(root, "config", "user.email", "bot@examplebank.com")
+    audit_assay(root, "approve", AUDITED_MODEL, "--env", "production", "--key", str(keys / "validator.pem"))
+
+
+def revoke_key(root: Path, role: str, *, commit: bool = True) -> None:
+    """Mark the `role` key of keys/trust.yaml revoked at REVOKED_AT, committed on the branch unless `commit` is False."""
+    import yaml
+
+    path = root / "keys" / "trust.yaml"
+    trust = yaml.safe_load(path.read_text())
+    next(key for key in trust["keys"] if key["role"] == role)["revokedAt"] = REVOKED_AT
+    path.write_text(yaml.safe_dump(trust, sort_keys=False))
+    if commit:
+        audit_git(root, "commit", "-q", "-m", f"revoke the {role} key", "--", "keys/trust.yaml")
+
+
+def change_plan(root: Path) -> None:
+    """Commit a new version of AUDITED_MODEL's spec: a new plan, which the earlier approval does not cover."""
+    spec = root / "models" / AUDITED_MODEL / "model.yaml"
+    spec.write_text(_replaced(spec.read_text(), "  version: 0.4.0\n", "  version: 0.4.1\n"))
+    audit_git(root, "commit", "-q", "-am", "version 0.4.1")
+
+
+def replay_after_revocation(root: Path, base: str) -> None:
+    """The same files in another history: on a new branch from `base`, commit the working tree's (uncommitted) revocation,
+    then the evidence the old branch committed after `base`, so that it enters the trusted history after the revocation."""
+    branch = audit_git(root, "rev-parse", "--abbrev-ref", "HEAD").strip()
+    audit_git(root, "checkout", "-q", "-b", "replayed", base)
+    audit_git(root, "commit", "-q", "-m", "revoke", "--", "keys/trust.yaml")
+    audit_git(root, "checkout", "-q", branch, "--", "evidence")
+    audit_git(root, "commit", "-q", "-m", "the evidence, after the revocation")
+
+
+def _replaced(text: str, old: str, new: str) -> str:
+    assert text.count(old) == 1, old
+    return text.replace(old, new)
+
+
 def chromium_binary() -> str | None:
     """Debian's headless-capable chromium, when installed (.ci/run installs it when it runs as root)."""
     return shutil.which("chromium") or shutil.which("chromium-browser")

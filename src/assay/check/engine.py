@@ -11,7 +11,12 @@ judged, by this process or by a pool of workers. The key of both lookups is:
     entry   = sha256(context, path, git blob id of the file's bytes)
 
 and an outcome whose rules read a model's evidence also records the digest of that
-model's evidence/<model>/records/ (listing and bytes), which must still match. Blob
+model's evidence/<model>/records/ (listing and bytes), which must still match. When the
+trust root revokes a key, that digest also covers what rule 2 of decision 0005 judges
+those records by (`RevocationOrder.stamp`: the commits of the trusted ref where each
+record and each revocation entered its first-parent history), so a history that now
+orders a record after its key's revocation is never answered from the cache; the
+history is then read once, by this process, for the models that have records. Blob
 ids of unchanged working-tree files come from a stat index (assay.check.scanner).
 The judges themselves are loaded only when some file has to be judged.
 
@@ -20,16 +25,18 @@ Unused-waiver notes depend on every file together: they are computed after mergi
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from assay.check.cache import Codec, ResultCache
+from assay.check.evidence_facts import RevocationOrder
 from assay.check.judging import WHOLE_FILE, JudgeSource, JudgeSummary
-from assay.check.parallel import compute_outcomes
+from assay.check.parallel import compute_outcomes, workers_for
 from assay.check.result import CheckResult, FileOutcome, SourceBytes
-from assay.check.run import merge_outcomes
+from assay.check.run import Judges, merge_outcomes
 from assay.check.scanner import FileScanner, rewrite_threshold
 from assay.load import Limits, SourceError, SourceFile
 from assay.load.tree import FileTree
@@ -54,13 +61,14 @@ def entry_key(context: str, path: str, blob_id: str) -> str:
 
 
 class EvidenceDigests:
-    """Per model, the digest of its evidence records (paths and blob ids), for outcomes whose rules read them."""
+    """Per model, the digest of its evidence records (paths, blob ids and where rule 2 orders them), for outcomes whose rules read them."""
 
-    def __init__(self, tree: FileTree, scanner: FileScanner, summary: JudgeSummary) -> None:
+    def __init__(self, tree: FileTree, scanner: FileScanner, summary: JudgeSummary, order: RevocationOrder) -> None:
         # Without a trust root no record verifies, so evidence cannot change an outcome.
         self.active = summary.evidence_matters
         self._tree = tree
         self._scanner = scanner
+        self._order = order
         self._records: dict[str, list[str]] | None = None
         self._digests: dict[str, str | None] = {}
 
@@ -75,18 +83,25 @@ class EvidenceDigests:
     def _compute(self, model: str) -> str | None:
         if not model or GLOB_CHARACTERS & set(model):
             return None
-        if self._records is None:
-            self._records = {}
-            for path in self._tree.glob("evidence/*/records/*"):
-                self._records.setdefault(path.split("/")[1], []).append(path)
+        paths = sorted(self.records().get(model, []))
         digest = hashlib.sha256()
-        for path in sorted(self._records.get(model, [])):
+        for path in paths:
             try:
                 blob = self._scanner.blob(path, WHOLE_FILE)
             except SourceError:
                 return None
             digest.update(f"{path}\0{blob}\n".encode("utf-8", "surrogateescape"))
+        if paths:  # a revoked key's records count only by their place in the trusted history (decision 0005, rule 2)
+            digest.update(self._order.stamp(paths).encode("utf-8", "surrogateescape"))
         return digest.hexdigest()
+
+    def records(self) -> dict[str, list[str]]:
+        """Every model's evidence record paths, by model folder."""
+        if self._records is None:
+            self._records = {}
+            for path in self._tree.glob("evidence/*/records/*"):
+                self._records.setdefault(path.split("/")[1], []).append(path)
+        return self._records
 
 
 class _Lookup:
@@ -169,6 +184,7 @@ def check_paths(
     trusted_commit: str | None = None,
     complete: bool = False,
     stats: Mapping[str, os.stat_result] | None = None,
+    order: RevocationOrder | None = None,
 ) -> CheckResult:
     """Load, validate and judge every file in `paths` (see the module docstring).
 
@@ -176,14 +192,16 @@ def check_paths(
     `trusted_commit` is the commit they came from, if not the working tree (for spawned
     workers); `complete` says `paths` are all the repository's specs, so the index and
     snapshot can forget files not among them; `stats` are lstat results of the files just
-    taken by the caller (see FileScanner).
+    taken by the caller (see FileScanner); `order` is where rule 2 of decision 0005 reads the
+    trusted history (by default `trusted_commit`'s, else HEAD's; pass one to share its read).
     """
     paths = sorted(set(paths))
     summary = judging.summary
     limits = summary.limits
     stored_index = cache.load(cache.index_path, "index") if cache is not None else None
     scanner = FileScanner(tree, stored_index, bulk=len(paths) > 64, stats=stats)
-    evidence = EvidenceDigests(tree, scanner, summary)
+    order = order if order is not None else RevocationOrder.of(tree, trusted_commit or "HEAD", summary.revoked)
+    evidence = EvidenceDigests(tree, scanner, summary, order)
     lookup = _Lookup(cache, context_key(summary, context), evidence) if cache is not None else None
     outcomes: dict[str, FileOutcome] = {}
     contents: dict[str, bytes] = {}
@@ -211,7 +229,8 @@ def check_paths(
         else:
             outcomes[path] = found
     if pending:  # the judges are loaded here, only when some file must be judged
-        for source, outcome in zip(pending, compute_outcomes(tree, pending, judging.judges, context, jobs, trusted_commit), strict=True):
+        judges = _judges_with(judging, order, evidence, len(pending), jobs)
+        for source, outcome in zip(pending, compute_outcomes(tree, pending, judges, context, jobs, trusted_commit), strict=True):
             outcomes[source.path] = outcome
             if lookup is not None:
                 lookup.store(blobs[source.path], outcome)
@@ -225,6 +244,13 @@ def check_paths(
             cache.store(cache.index_path, "index", index)
         cache.prune()
     return result
+
+
+def _judges_with(judging: JudgeSource, order: RevocationOrder, evidence: EvidenceDigests, files: int, jobs: int) -> Judges:
+    """The judges, with where rule 2 reads the trusted history: read here, once, when forked workers may judge records by it."""
+    if order.revoked and evidence.active and workers_for(files, jobs) > 1 and evidence.records():
+        order.history()
+    return dataclasses.replace(judging.judges, order=order)
 
 
 def _read_quietly(tree: FileTree, path: str, limits: Limits) -> bytes | None:

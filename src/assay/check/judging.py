@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from assay.check.cache import ResultCache, code_fingerprint
 from assay.check.codec import Codec, decode_location, encode_location
+from assay.check.evidence_facts import revoked_keys
 from assay.check.run import Judges, reads_evidence
 from assay.diagnostics import Diagnostic
 from assay.load.source import DEFAULT_LIMITS, Limits, SourceError, SourceFile
@@ -57,6 +58,7 @@ class JudgeSummary:
     evidence_matters: bool  # a trust root exists and some rule reads evidence: outcomes depend on evidence records
     config_problems: tuple[Diagnostic, ...] = ()
     policy_problems: tuple[Diagnostic, ...] = ()
+    revoked: tuple[str, ...] = ()  # keyids the trust root marks revoked: records may also be judged by git's order (rule 2)
 
 
 class JudgeSource:
@@ -95,6 +97,7 @@ def summarize(judges: Judges, judge_tree: FileTree, config_problems: list[Diagno
         judges.trust is not None and reads_evidence(judges.policies),
         tuple(config_problems),
         tuple(policy_problems),
+        revoked_keys(judges.trust),
     )
 
 
@@ -208,6 +211,7 @@ def encode_summary(summary: JudgeSummary) -> dict[str, Any]:
         "evidenceMatters": summary.evidence_matters,
         "configProblems": codec.encode_diagnostics(summary.config_problems),
         "policyProblems": codec.encode_diagnostics(summary.policy_problems),
+        "revoked": list(summary.revoked),
         "tables": codec.tables(),
     }
 
@@ -235,7 +239,7 @@ def decode_summary(value: Any) -> JudgeSummary | None:
     limits = value["limits"]
     if not all(type(number) is int for number in limits) or type(value["waiverHorizonDays"]) is not int:
         return None
-    strings = [value["digest"], *value["models"], *value["policyFiles"]]
+    strings = [value["digest"], *value["models"], *value["policyFiles"], *value["revoked"]]
     if not all(type(text) is str for text in strings) or type(value["evidenceMatters"]) is not bool:
         return None
     return JudgeSummary(
@@ -248,4 +252,5 @@ def decode_summary(value: Any) -> JudgeSummary | None:
         value["evidenceMatters"],
         config_problems,
         policy_problems,
+        tuple(value["revoked"]),
     )

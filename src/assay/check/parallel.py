@@ -131,12 +131,16 @@ def _compile_rules(judges: Judges) -> None:
 
 def _load(setup: _Setup) -> None:
     """A spawned worker's initializer: load the judges once, as the parent did."""
+    import dataclasses
+
+    from assay.check.evidence_facts import RevocationOrder, revoked_keys
     from assay.cli.repository import load_judges, open_trusted_tree
 
     worktree = WorktreeTree(Path(setup.root))
     judge_tree = open_trusted_tree(worktree.root, setup.trusted_commit) if setup.trusted_commit else worktree
     judges, _, _ = load_judges(judge_tree)
-    _state["current"] = _State(worktree, judges, setup.context)
+    order = RevocationOrder.of(worktree, setup.trusted_commit or "HEAD", revoked_keys(judges.trust))
+    _state["current"] = _State(worktree, dataclasses.replace(judges, order=order), setup.context)
 
 
 def _check_chunk(sources: list[SourceFile]) -> list[FileOutcome]:

@@ -41,6 +41,7 @@ class Judges:
     config: Config
     policies: PolicySet
     trust: Any = None
+    order: Any = None  # where rule 2 of decision 0005 reads the trusted history (RevocationOrder); None: signed time only
 
 
 def schema_name_for(data: Any) -> str:
@@ -123,7 +124,8 @@ def _plan_and_facts(tree: FileTree, document: Document, judges: Judges) -> tuple
         return plan, None
     from assay.check.evidence_facts import NO_EVIDENCE, evidence_facts, verified_records
 
-    facts = evidence_facts(verified_records(tree, document.data["metadata"]["name"], judges.trust)) if needs_evidence else NO_EVIDENCE
+    name = document.data["metadata"]["name"]
+    facts = evidence_facts(verified_records(tree, name, judges.trust, judges.order)) if needs_evidence else NO_EVIDENCE
     return plan, {"evidence": facts, "planDigest": digest}
 
 

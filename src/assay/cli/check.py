@@ -14,6 +14,7 @@ import click
 from assay.check import CheckResult, Judges, check_document, load_documents, model_names
 from assay.check.cache import ResultCache
 from assay.check.engine import check_paths
+from assay.check.evidence_facts import RevocationOrder
 from assay.check.impact import VerdictChange, policy_impact
 from assay.check.judging import open_judges
 from assay.check.parallel import default_jobs
@@ -156,14 +157,24 @@ def execute_check(options: CheckOptions, environ: dict[str, str] | None = None) 
     context = EvaluationContext(today, names, summary.waiver_horizon_days)
     jobs = options.jobs or default_jobs()
     commit = getattr(judge_tree, "commit", None) if options.trusted_ref else None
+    order = RevocationOrder.of(worktree, commit or "HEAD", summary.revoked)  # rule 2 of decision 0005, read once if at all
     result = check_paths(
-        worktree, files, judging, context, cache=cache, jobs=jobs, trusted_commit=commit, complete=not options.paths, stats=worktree.stats
+        worktree,
+        files,
+        judging,
+        context,
+        cache=cache,
+        jobs=jobs,
+        trusted_commit=commit,
+        complete=not options.paths,
+        stats=worktree.stats,
+        order=order,
     )
     deployed: list[Diagnostic] = []
     if not options.paths and worktree.glob(DEPLOY_GLOB):
         from assay.check.evidence_facts import deploy_findings  # the evidence stack, only when deploy/ has files
 
-        deployed = deploy_findings(worktree, judging.judges.trust)
+        deployed = deploy_findings(worktree, judging.judges.trust, order)
     problems = [*summary.config_problems, *summary.policy_problems, *deployed]
     result = _with(result, problems, summary.policy_files if not options.trusted_ref else ())
     if options.trusted_ref:

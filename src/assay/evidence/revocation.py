@@ -15,6 +15,7 @@ revocation that are both off the chain count as entering together, and so as aft
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,7 +53,12 @@ class TrustedHistory:
 
 def read_trusted_history(root: Path, ref: str, trust: TrustRoot, folders: Iterable[str]) -> TrustedHistory:
     """The history rule 2 needs, for the keys `trust` lists as revoked and the records under `folders`; GitError when git cannot say."""
-    revoked = {key.keyid for key in trust.keys if key.revoked_at is not None}
+    return read_revocation_history(root, ref, {key.keyid for key in trust.keys if key.revoked_at is not None}, folders)
+
+
+def read_revocation_history(root: Path, ref: str, revoked: AbstractSet[str], folders: Iterable[str]) -> TrustedHistory:
+    """`read_trusted_history` for the keyids `revoked` (those the trust root marks revoked), for callers that hold only their ids."""
+    revoked = set(revoked)
     if not revoked:
         return TrustedHistory(ref, (), {}, {})  # rule 2 judges only records of revoked keys
     commit = resolve_commit(root, ref)
