@@ -6,12 +6,19 @@ records verify (signatures, keys, the chain), so the published reports are not
 re-hashed here; and models are independent, so a repository with many of them is
 judged in forked workers (`fork_map`).
 
+Records are judged by both rules of decision 0005: a revoked key's record counts only
+if it entered the trusted ref's first-parent history before the revocation did
+(`RevocationOrder`, read from git once, only when the trust root revokes a key and a
+model has records; where git cannot order them, by signed time only).
+
 Verifying a long chain costs about a millisecond a record (a signature and a
 canonical-JSON parse each), and what it yields, the model's evidence facts, depends
-only on the record files' names and bytes, the trust root and assay's code. So
-`EvidenceFacts` keeps the facts in the repository's result cache (`.assay/cache/`,
-the entries MAC'd as `assay check`'s are) under a digest of exactly those: an entry
-is either right or never found, and a later run only reads and hashes the records.
+only on the record files' names and bytes, the trust root, assay's code and, when a
+key is revoked, the commits where each record and each revocation entered the trusted
+history (`RevocationOrder.stamp`). So `EvidenceFacts` keeps the facts in the
+repository's result cache (`.assay/cache/`, the entries MAC'd as `assay check`'s are)
+under a digest of exactly those: an entry is either right or never found, and a later
+run only reads and hashes the records (and, with a revoked key, reads the history).
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from assay.check.cache import ResultCache, code_fingerprint
-from assay.check.evidence_facts import evidence_facts
+from assay.check.evidence_facts import RevocationOrder, evidence_facts
 from assay.evidence import TrustRoot
 from assay.evidence.chain import records_folder
 from assay.evidence.verify import verify_model
@@ -75,14 +82,15 @@ def _real_folder(root: Path, folder: str) -> Path | None:
     return real if real_root in real.parents else None
 
 
-FACTS_FORMAT = "assay-evidence-facts/1"
+FACTS_FORMAT = "assay-evidence-facts/2"
 
 
 class EvidenceFacts:
-    """A model's evidence facts (its records that verify against `trust`), remembered in `cache` when there is one."""
+    """A model's evidence facts (its records that verify against `trust`, and against rule 2 by `order`),
+    remembered in `cache` when there is one."""
 
-    def __init__(self, tree: FileTree, trust: TrustRoot | None, cache: ResultCache | None) -> None:
-        self.tree, self.trust, self.cache = tree, trust, cache
+    def __init__(self, tree: FileTree, trust: TrustRoot | None, cache: ResultCache | None, order: RevocationOrder | None = None) -> None:
+        self.tree, self.trust, self.cache, self.order = tree, trust, cache, order
         # The trust root as parsed (frozen values: its repr is exact and stable), not as read: what verification used.
         base = f"{FACTS_FORMAT}\n{code_fingerprint() if cache is not None else ''}\n{trust!r}\n"
         self._base = hashlib.sha256(base.encode("utf-8", "surrogateescape"))
@@ -91,28 +99,39 @@ class EvidenceFacts:
         if self.trust is None:
             return evidence_facts([])
         chain = ChainOnly(self.tree, model)
-        key = self._key(chain, model) if self.cache is not None else None
+        paths = sorted(chain.glob(f"{chain.folder}*.dsse.json"))
+        key = self._key(chain, model, paths) if self.cache is not None else None
         if self.cache is not None and key is not None:
             stored = self.cache.load(self.cache.entry_path(key), key)
             if isinstance(stored, dict):
                 return stored
-        facts = evidence_facts(verify_model(chain, model, self.trust, None, lambda _statement: "").records)
+        history = self.order.history() if self.order is not None and paths else None
+        facts = evidence_facts(verify_model(chain, model, self.trust, None, lambda _statement: "", history).records)
         if self.cache is not None and key is not None:
             self.cache.store(self.cache.entry_path(key), key, facts)
         return facts
 
-    def _key(self, chain: ChainOnly, model: str) -> str | None:
-        """The digest of the base (format, code, trust root), the model, and every record's name and bytes; None if one is unreadable."""
+    def _key(self, chain: ChainOnly, model: str, paths: list[str]) -> str | None:
+        """The digest of the base (format, code, trust root), the model, every record's name and bytes and, when a key is
+        revoked, where the records and revocations entered the trusted history; None if a record is unreadable."""
         digest = self._base.copy()
         digest.update(f"{model}\0".encode("utf-8", "surrogateescape"))
-        for path in sorted(chain.glob(f"{chain.folder}*.dsse.json")):
+        for path in paths:
             try:
                 content = chain.read(path, _WHOLE_FILE).content
             except SourceError:
                 return None
             digest.update(f"{path}\0{len(content)}\0".encode("utf-8", "surrogateescape"))
             digest.update(content)
+        if paths and self.trust is not None and self.order is not None:
+            digest.update(self.order.stamp(paths).encode("utf-8", "surrogateescape"))
         return digest.hexdigest()
+
+    def read_history_once(self) -> None:
+        """Read the trusted history now, before the models are shared out over forked workers (each would read it),
+        when rule 2 may judge a record: a key is revoked and some model has records."""
+        if self.trust is not None and self.order is not None and self.order.revoked and self.tree.glob("evidence/*/records/*.dsse.json"):
+            self.order.history()
 
 
 _WHOLE_FILE = Limits(max_bytes=1 << 30)

@@ -12,6 +12,8 @@ from assay.audit.collect import inventory_rows
 from assay.audit.evidence import EvidenceFacts
 from assay.audit.inventory import INVENTORY_FORMATS
 from assay.check.cache import ResultCache
+from assay.check.evidence_facts import RevocationOrder, revoked_keys
+from assay.check.run import reads_evidence
 from assay.cli.audit import parse_date
 from assay.cli.errors import UserError
 from assay.cli.repository import choose_repository_root, load_judges, open_trusted_tree, open_worktree
@@ -43,17 +45,24 @@ def inventory_command(
     and upstream models.
 
     Open findings include rules over verified evidence, so every model's record chain
-    is verified; what the records say is remembered in .assay/cache/ by their bytes
-    and the trust root's, so an unchanged chain is not verified twice.
+    is verified, a revoked key's records also by where they entered the trusted ref's
+    history (HEAD without --trusted-ref; decision 0005, rule 2); what the records say
+    is remembered in .assay/cache/ by their bytes, the trust root's and, when a key is
+    revoked, that history's commits, so an unchanged chain is not verified twice.
     """
     root = choose_repository_root(repo, (), Path.cwd())
     worktree = open_worktree(root)
-    judges, _, _ = load_judges(open_trusted_tree(root, trusted_ref) if trusted_ref else worktree)
+    judge_tree = open_trusted_tree(root, trusted_ref) if trusted_ref else worktree
+    judges, _, _ = load_judges(judge_tree)
     paths = sorted({path for pattern in judges.config.models for path in worktree.glob(pattern)})
     if not paths:
         raise UserError(f"no model specs found in {root} (looked for {', '.join(judges.config.models)})")
     cache = None if no_cache else ResultCache.open(root, os.environ)
-    facts = EvidenceFacts(worktree, judges.trust, cache)
+    # Rule 2 of decision 0005 orders records against revocations by the trusted ref's history, as verify does.
+    order = RevocationOrder.of(worktree, getattr(judge_tree, "commit", "HEAD"), revoked_keys(judges.trust))
+    facts = EvidenceFacts(worktree, judges.trust, cache, order)
+    if reads_evidence(judges.policies):
+        facts.read_history_once()
     rows = inventory_rows(worktree, judges, paths, as_of or datetime.date.today().isoformat(), facts=facts)
     text = INVENTORY_FORMATS[output_format](rows)
     if output is not None:
