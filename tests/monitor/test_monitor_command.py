@@ -74,7 +74,9 @@ def test_shifted_batch_alerts_and_names_the_features_that_moved_in_order(origin:
     assert report["psi"] == report["score"]["psi"] and report["psi"] > 0.25
     assert "score psi" in report["alerts"][0] and "feature bureau_score csi" in report["alerts"][1]
     assert report["batch"]["window"] == {"column": "campaign_date", "start": "2026-11-01", "end": "2026-11-30"}
-    assert report["referenceRows"] == report["baseline"]["rows"] == 13500
+    # The score's baseline is the held-out test rows, the features' the training rows (decision 0008).
+    assert report["referenceRows"] == report["baseline"]["rows"]["features"] == 13500
+    assert report["baseline"]["rows"]["score"] == 4500
     assert report["evidence"] is None
     performance = report["performance"]
     assert performance["n"] == 3000 and performance["reference"]["dataset"] == "test"
@@ -162,3 +164,49 @@ def test_batch_without_the_features_is_refused(repo: Path) -> None:
     (repo / "thin.csv").write_text("\n".join(line.rsplit(",", 5)[0] for line in lines) + "\n")
     done = assay(repo, "monitor", MODEL, "--data", "thin.csv", code=2)
     assert "are not columns of the batch" in done.stderr
+
+
+def _training(root: Path) -> Any:
+    from assay.cli.evidence_support import load_trust
+    from assay.cli.monitor_sources import latest_training_run
+    from assay.cli.repository import open_worktree
+
+    worktree = open_worktree(root)
+    return latest_training_run(root, worktree, load_trust(worktree), MODEL)
+
+
+def test_score_ks_is_measured_against_the_held_out_scores(origin: tuple[Path, Path]) -> None:
+    import numpy as np
+    import pandas as pd
+    from scipy.stats import ks_2samp
+
+    from assay.cli.monitor_sources import load_model
+    from assay.run.metrics import json_float
+
+    root = origin[0]
+    training = _training(root)
+    assert training.run.baseline["rows"] == {"score": "split/test", "features": "split/train"}
+    digest = training.byproducts["scores/test"]
+    held_out = np.load(root / ".assay" / "store" / "sha256" / digest[:2] / digest[2:], allow_pickle=False)
+    assert training.run.baseline["score"]["n"] == held_out.shape[0] == 4500
+    pipeline = load_model(root, training.run)
+    features = [f["name"] for f in training.run.spec["data"]["features"]]
+    categorical = [f["name"] for f in training.run.spec["data"]["features"] if f["type"] != "numeric"]
+    batch = pd.read_csv(root / STABLE, dtype=dict.fromkeys(categorical, object))
+    expected = json_float(ks_2samp(held_out, pipeline.predict_proba(batch[features])[:, 1]).statistic)
+    assert monitor(root, STABLE, code=0)["score"]["ks"] == expected
+
+
+def test_a_baseline_binned_before_decision_0008_is_compared_with_the_training_rows_scores(origin: tuple[Path, Path]) -> None:
+    import dataclasses
+
+    from assay.cli.monitor_sources import load_model, load_reference
+
+    root = origin[0]
+    training = _training(root)
+    legacy = {key: value for key, value in training.run.baseline.items() if key != "rows"}
+    older = dataclasses.replace(training, run=dataclasses.replace(training.run, baseline=legacy))
+    pipeline = load_model(root, training.run)
+    current, earlier = load_reference(root, training, pipeline), load_reference(root, older, pipeline)
+    assert current is not None and earlier is not None
+    assert current.scores.shape[0] == 4500 and earlier.scores.shape[0] == len(earlier.frame) == 13500

@@ -30,6 +30,7 @@ from assay.monitor.report import BASELINE_FILE, MODEL_FILE, BaselineRun, Batch, 
 
 METRICS_FILE = "reports/metrics.json"
 TRAINING_ROWS = "split/train"  # the runner's byproduct: the training rows, byte for byte lines of the pinned data
+SCORES_OF = {"split/test": "scores/test"}  # the byproduct holding the scores of the rows a baseline names
 RUNS = ".assay/runs"
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -166,19 +167,48 @@ def score(pipeline: Any, frame: Any, spec: Mapping[str, Any], what: str) -> Any:
 
 
 def load_reference(root: Path, training: TrainingRun, pipeline: Any) -> Reference | None:
-    """The training rows (from the store, by the digest the record names) and their scores; None when not stored."""
+    """The training rows and the scores the baseline was binned from (from the store, by signed digest); None when not stored.
+
+    The score's rows are the ones the baseline names (`rows.score`): the held-out
+    test rows, whose scores evaluate saved (decision 0008). A baseline without
+    `rows` predates that and was binned from the training rows' scores, which are
+    computed again here.
+    """
     from assay.run.data import parse_table
 
-    digest = training.byproducts.get(TRAINING_ROWS)
+    frame_bytes = _stored_byproduct(root, training, TRAINING_ROWS)
+    if frame_bytes is None:
+        return None
+    spec = training.run.spec
+    frame = parse_table(frame_bytes, spec["data"]["train"]["format"], categorical_columns(spec), numeric_columns(spec))
+    score_rows = training.run.baseline.get("rows", {}).get("score", TRAINING_ROWS)
+    if score_rows == TRAINING_ROWS:
+        return Reference(frame, score(pipeline, frame, spec, "training rows"))
+    score_bytes = _stored_byproduct(root, training, SCORES_OF.get(score_rows, ""))
+    return Reference(frame, None if score_bytes is None else _scores(score_bytes, training.run.record))
+
+
+def _stored_byproduct(root: Path, training: TrainingRun, name: str) -> bytes | None:
+    """The bytes of a run byproduct from the store, checked against the digest its signed record names; None when absent."""
+    digest = training.byproducts.get(name)
     path = _store_path(root, digest) if digest else None
-    if digest is None or path is None or not path.is_file():
+    if path is None or not path.is_file():
         return None
     content = path.read_bytes()
     if _sha256(content) != digest:
-        raise Refused(f"store object {path} does not hash to its name (the training rows of {training.run.record}): refused")
-    spec = training.run.spec
-    frame = parse_table(content, spec["data"]["train"]["format"], categorical_columns(spec), numeric_columns(spec))
-    return Reference(frame, score(pipeline, frame, spec, "training rows"))
+        raise Refused(f"store object {path} does not hash to its name ({name} of {training.run.record}): refused")
+    return content
+
+
+def _scores(content: bytes, record: str) -> Any:
+    import io
+
+    import numpy as np
+
+    try:
+        return np.load(io.BytesIO(content), allow_pickle=False)
+    except (ValueError, OSError) as error:
+        raise Refused(f"the held-out scores of {record} are not a numpy array ({error}): refused") from error
 
 
 @dataclass(frozen=True)

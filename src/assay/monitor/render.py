@@ -86,7 +86,7 @@ def render_text(report: Mapping[str, Any]) -> str:
     lines = [
         f"{report['model']} {report['version']}: {VERDICT[report['verdict']]}",
         f"  batch     {batch['name']} ({batch['rows']:,} rows{_window(batch)}), sha256 {batch['sha256'][:16]}…",
-        f"  baseline  plan {report['planDigest'][:16]}…, {baseline['rows']:,} training rows, sha256 {baseline['sha256'][:16]}…",
+        f"  baseline  plan {report['planDigest'][:16]}…, {_baseline_rows(baseline)}, sha256 {baseline['sha256'][:16]}…",
         f"  score     {score['statistic'].upper()} {_num(score['value'])} {LEVEL[score['level']]} "
         f"(warn {thresholds['score']['warn']}, alert {thresholds['score']['alert']}); {_others(score)}",
     ]
@@ -123,7 +123,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         f"## Monitoring: {report['model']} {report['version']}: **{VERDICT[report['verdict']]}**",
         "",
         f"- Batch: `{batch['name']}`, {batch['rows']:,} rows{_window(batch)}, sha256 `{batch['sha256']}`",
-        f"- Baseline: plan `{report['planDigest'][:16]}…`, {baseline['rows']:,} training rows, `{baseline['path']}`",
+        f"- Baseline: plan `{report['planDigest'][:16]}…`, {_baseline_rows(baseline)}, `{baseline['path']}`",
         f"- Score: {score['statistic'].upper()} **{_num(score['value'])}** ({LEVEL[score['level']]}; "
         f"warn {thresholds['score']['warn']}, alert {thresholds['score']['alert']}), "
         f"KS {_num(score['ks'])}, Jensen-Shannon {_num(score['jensenShannon'])}",
@@ -164,3 +164,10 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         if items:
             lines += ["", f"### {title}", "", *(f"- {item}" for item in items)]
     return "\n".join(lines) + "\n"
+
+
+def _baseline_rows(baseline: Mapping[str, Any]) -> str:
+    rows = baseline["rows"]
+    if rows["features"] is None or rows["features"] == rows["score"]:
+        return f"{rows['score']:,} rows"
+    return f"score on {rows['score']:,} held-out rows, features on {rows['features']:,} training rows"

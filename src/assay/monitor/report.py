@@ -56,7 +56,11 @@ class Batch:
 
 @dataclass(frozen=True)
 class Reference:
-    """The training rows the baseline was binned from (features and scores), for the KS statistic."""
+    """The rows the baseline was binned from, for the KS statistic: the training rows (features) and the score's rows' scores.
+
+    `scores` are the held-out test rows' scores for a baseline that names them
+    (`rows.score`, decision 0008), the training rows' otherwise; None when not stored.
+    """
 
     frame: Any
     scores: Any
@@ -168,7 +172,7 @@ def monitoring_report(
         "baseline": {
             "path": run.baseline_path,
             "sha256": run.baseline_sha256,
-            "rows": run.baseline["score"]["n"],
+            "rows": {"score": run.baseline["score"]["n"], "features": max((f["n"] for f in run.baseline["features"]), default=None)},
             "bins": run.baseline.get("bins"),
         },
         "modelPackage": {"name": MODEL_FILE, "sha256": run.package_sha256},

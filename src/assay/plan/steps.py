@@ -17,7 +17,7 @@ _STEPS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("evaluate", ("model/estimator", "split/test", "data/outOfTime"), ("reports/metrics.json", "scores/test", "scores/outOfTime")),
     ("fairness", ("scores/test", "split/test"), ("reports/fairness.json",)),
     ("explain", ("model/estimator", "split/train", "split/test"), ("reports/explanations.json",)),
-    ("baseline", ("model/estimator", "split/train"), ("reports/baseline.json",)),
+    ("baseline", ("scores/test", "split/train"), ("reports/baseline.json",)),
     (
         "package",
         ("model/estimator", "reports/metrics.json", "reports/fairness.json", "reports/explanations.json", "reports/baseline.json"),

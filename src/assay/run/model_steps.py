@@ -183,13 +183,19 @@ def step_explain(ctx: StepContext) -> list[str]:
 
 
 def step_baseline(ctx: StepContext) -> list[str]:
-    """Binned distributions of the score and each feature on the training rows, for PSI and CSI later."""
+    """Binned distributions of the held-out score and of each feature on the training rows, for PSI and CSI later.
+
+    The score's baseline is the test rows' scores evaluate wrote: scores of rows the
+    model never saw, like production's, where scores of its own training rows would
+    be sharper than any later batch (docs/decisions/0008-score-baseline-rows.md).
+    """
     from assay.run.baseline import drift_baseline
 
     X, _ = features_of(ctx, SPLIT_TRAIN)
     monitoring = ctx.spec.get("monitoring", {})
     bins = int(monitoring.get("score", {}).get("bins", 10))
-    baseline = drift_baseline(predicted(ctx, SPLIT_TRAIN), X, ctx.spec["data"]["features"], bins=bins)
+    baseline = drift_baseline(saved_scores(ctx, "test"), X, ctx.spec["data"]["features"], bins=bins)
+    baseline["rows"] = {"score": SPLIT_TEST, "features": SPLIT_TRAIN}
     ctx.write_json(BASELINE, baseline)
     return [BASELINE]
 
