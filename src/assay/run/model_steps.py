@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import platform
 from typing import Any
@@ -209,7 +210,7 @@ def step_package(ctx: StepContext) -> list[str]:
     from assay.run.package import write_model_package
 
     spec = ctx.spec
-    requirements = {name: importlib.metadata.version(name) for name in REQUIREMENTS}
+    requirements = _installed_versions()
     columns = [{"name": f["name"], "type": f["type"]} for f in spec["data"]["features"]]
     meta = spec["metadata"]
     # The packaged model file is the one fit wrote, byte for byte: serialised once per run.
@@ -236,6 +237,12 @@ def step_package(ctx: StepContext) -> list[str]:
     )
     ctx.write_bytes(MODEL_CARD, card.encode())
     return [PACKAGE, MODEL_CARD]
+
+
+@functools.cache
+def _installed_versions() -> dict[str, str]:
+    """The exact versions of the packages a model package pins: read from their metadata once per process."""
+    return {name: importlib.metadata.version(name) for name in REQUIREMENTS}
 
 
 def _optional(ctx: StepContext, name: str) -> Any:
