@@ -25,6 +25,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.svm import SVC
 
+import assay.run.package as package_module
 from assay.run.estimators import ALLOWLIST, build_pipeline
 from assay.run.model_file import TRUSTED_TYPES, ModelPackageError, UntrustedModelError, model_bytes, named_types
 from assay.run.package import load_model_package, write_model_package
@@ -189,12 +190,14 @@ def test_a_failed_write_leaves_the_previous_package(pipelines: dict[str, Any], t
     before = _write(pipelines["LogisticRegression"], target)
     calls = []
 
-    def failing_fsync(descriptor: int) -> None:
-        calls.append(descriptor)
+    def open_until_the_disk_fills(path: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        calls.append(path)
         if len(calls) == 3:
             raise OSError(28, "No space left on device")
+        return open(path, mode, *args, **kwargs)
 
-    monkeypatch.setattr(os, "fsync", failing_fsync)
+    # The package module's name `open`, found before the builtin: the third file cannot be written.
+    monkeypatch.setattr(package_module, "open", open_until_the_disk_fills, raising=False)
     with pytest.raises(OSError, match="No space"):
         _write(pipelines["DecisionTreeClassifier"], target)
     assert {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in target.iterdir()} == before
