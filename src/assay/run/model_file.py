@@ -8,6 +8,7 @@ anything.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -141,17 +142,25 @@ def _zero_padding(member: bytes) -> bytes:
 
     scikit-learn's tree nodes are a C struct saved as a structured array whose 7
     padding bytes hold whatever memory held, so two dumps of the same trees (one
-    fitted, one loaded) would differ there. Only the header is parsed to decide.
+    fitted, one loaded) would differ there. Only the header's `descr` is read to
+    decide: a plain dtype is written as a string there, a structured one as a list,
+    and each distinct list is parsed once per process (a forest repeats one).
     """
     import numpy as np
 
-    stream = io.BytesIO(member)
-    version = np.lib.format.read_magic(stream)
-    read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-    _, _, dtype = read_header(stream)
+    header = _header(member)
+    descr = _descr_text(member[: header[0] + header[1]]) if header else None
+    if descr is not None and not descr.startswith(b"["):
+        return member
+    dtype = _descr_dtype(descr) if descr is not None else _full_header_dtype(member)
     fields = dtype.fields
     if not fields or dtype.itemsize == sum(field_dtype.itemsize for field_dtype, *_ in fields.values()):
         return member
+    if header and not dtype.hasobject and (len(member) - sum(header)) % dtype.itemsize == 0:
+        # The same header, the records' bytes with every padding byte set to zero.
+        records = np.frombuffer(member, dtype=np.uint8, offset=sum(header)).reshape(-1, dtype.itemsize).copy()
+        records[:, _padding_mask(dtype)] = 0
+        return member[: sum(header)] + records.tobytes()
     array = np.load(io.BytesIO(member), allow_pickle=False)
     clean = np.zeros(array.shape, dtype=array.dtype)
     for name in array.dtype.names:
@@ -161,27 +170,76 @@ def _zero_padding(member: bytes) -> bytes:
     return buffer.getvalue()
 
 
+def _header(member: bytes) -> tuple[int, int] | None:
+    """(where the header's text starts, its length) in an .npy file; None if the bytes are not one."""
+    if member[:6] != b"\x93NUMPY" or len(member) < 12:
+        return None
+    if member[6] == 1:
+        return 10, int.from_bytes(member[8:10], "little")
+    return 12, int.from_bytes(member[8:12], "little")
+
+
+def _descr_text(prefix: bytes) -> bytes | None:
+    """The text of the `descr` value in an .npy header as numpy writes it ({'descr': ..., 'fortran_order': ...}); None if not found."""
+    begin, end = prefix.find(b"{'descr': "), prefix.find(b", 'fortran_order': ")
+    if begin < 0 or end < begin:
+        return None
+    return prefix[begin + len(b"{'descr': ") : end]
+
+
+@functools.lru_cache(maxsize=64)
+def _padding_mask(dtype: Any) -> Any:
+    """True at each byte of one record of `dtype` that no field covers."""
+    import numpy as np
+
+    mask = np.ones(dtype.itemsize, dtype=bool)
+    for field_dtype, offset, *_ in dtype.fields.values():
+        mask[offset : offset + field_dtype.itemsize] = False
+    return mask
+
+
+@functools.lru_cache(maxsize=64)
+def _descr_dtype(descr: bytes) -> Any:
+    import ast
+
+    import numpy as np
+
+    return np.lib.format.descr_to_dtype(ast.literal_eval(descr.decode("latin-1")))
+
+
+def _full_header_dtype(member: bytes) -> Any:
+    import numpy as np
+
+    stream = io.BytesIO(member)
+    version = np.lib.format.read_magic(stream)
+    read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    return read_header(stream)[2]
+
+
 def _state_nodes(schema: Any) -> list[dict[str, Any]]:
     """Every skops state dict (one with a `__loader__`) in document order, each object once, without recursion.
 
     A state taken in memory may hold one dict at two places (JSON would write it twice):
     it is listed once, so renumbering it in place happens once. Tuples are JSON arrays.
+    Only containers are pushed: a tree's thousands of numbers and strings are skipped.
     """
     found: list[dict[str, Any]] = []
     seen: set[int] = set()
     stack: list[Any] = [schema]
+    containers = (dict, list, tuple)
     while stack:
         item = stack.pop()
-        if isinstance(item, dict | list | tuple):
-            if id(item) in seen:
-                continue
-            seen.add(id(item))
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
         if isinstance(item, dict):
             if "__loader__" in item:
                 found.append(item)
-            stack.extend(reversed(list(item.values())))
-        elif isinstance(item, list | tuple):
-            stack.extend(reversed(item))
+            children = [value for value in item.values() if isinstance(value, containers)]
+        else:
+            children = [value for value in item if isinstance(value, containers)]
+        children.reverse()
+        stack.extend(children)
     return found
 
 
