@@ -336,3 +336,23 @@ def test_the_pyfunc_loader_predicts_event_probabilities(pipelines: dict[str, Any
     predicted = _load_pyfunc(str(tmp_path / "package" / "model.skops")).predict(frame)
     assert predicted.name == "probability" and predicted.index.equals(frame.index)
     np.testing.assert_array_equal(predicted.to_numpy(), pipelines["ExtraTreesClassifier"].predict_proba(frame)[:, 1])
+
+
+def test_padding_bytes_of_structured_arrays_are_zeroed_under_the_same_header() -> None:
+    from assay.run.model_file import _zero_padding
+
+    padded = np.dtype({"names": ["a", "b"], "formats": ["<u1", "<f8"], "offsets": [0, 8], "itemsize": 16})
+    array = np.zeros(3, dtype=padded)
+    array["a"], array["b"] = [1, 2, 3], [0.5, 1.5, 2.5]
+    raw = bytearray(array.tobytes())
+    for record in range(3):
+        raw[record * 16 + 1 : record * 16 + 8] = b"\xff" * 7  # what memory held between the fields
+    dirty = np.frombuffer(bytes(raw), dtype=padded)
+    saved, clean = io.BytesIO(), io.BytesIO()
+    np.save(saved, dirty, allow_pickle=False)
+    np.save(clean, array, allow_pickle=False)
+    assert saved.getvalue() != clean.getvalue()
+    assert _zero_padding(saved.getvalue()) == clean.getvalue()
+    plain = io.BytesIO()
+    np.save(plain, np.arange(4.0), allow_pickle=False)
+    assert _zero_padding(plain.getvalue()) == plain.getvalue()
