@@ -36,8 +36,8 @@ def resolve_data_path(root: Path, uri: str, data_roots: Sequence[str]) -> Path:
     return real
 
 
-def read_verified(path: Path, expected_sha256: str) -> bytes:
-    """The file's bytes, after checking their sha256 against the pinned digest."""
+def read_hashed(path: Path) -> tuple[bytes, str]:
+    """The file's bytes and their sha256, refusing a file over the size limit before reading it."""
     try:
         size = path.stat().st_size
         if size > MAX_DATA_BYTES:
@@ -45,10 +45,13 @@ def read_verified(path: Path, expected_sha256: str) -> bytes:
         content = path.read_bytes()
     except OSError as error:
         raise DataError(f"cannot read {path}: {error.strerror or error}") from error
-    actual = hashlib.sha256(content).hexdigest()
-    if actual != expected_sha256:
-        raise DataError(f"{path}: sha256 is {actual}, but the spec pins {expected_sha256}; the data changed, nothing was fitted")
-    return content
+    return content, hashlib.sha256(content).hexdigest()
+
+
+def check_pinned(path: Path, actual_sha256: str, expected_sha256: str) -> None:
+    """DataError unless the bytes read from `path` hash to the digest the spec pins."""
+    if actual_sha256 != expected_sha256:
+        raise DataError(f"{path}: sha256 is {actual_sha256}, but the spec pins {expected_sha256}; the data changed, nothing was fitted")
 
 
 def parse_table(content: bytes, data_format: str, categorical: Sequence[str], numeric: Sequence[str] = ()) -> Any:

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assay.run.data import DataError, parse_table, read_verified, resolve_data_path, select_rows
-from assay.run.workspace import Workspace, json_bytes, sha256_file
+from assay.run.data import DataError, check_pinned, parse_table, read_hashed, resolve_data_path, select_rows
+from assay.run.workspace import Workspace, json_bytes
 
 SOURCE_PREFIX = "source:"
 VALIDATION = "reports/data-validation.json"
@@ -95,7 +95,7 @@ def input_digests(ctx: StepContext, known: Mapping[str, str]) -> dict[str, str] 
     for name in ctx.inputs:
         if name.startswith(SOURCE_PREFIX):
             try:
-                digests[name] = sha256_file(ctx.source_path(name.removeprefix(SOURCE_PREFIX)))
+                digests[name] = source_bytes(ctx, name.removeprefix(SOURCE_PREFIX))[1]
             except (DataError, OSError):
                 return None
             continue
@@ -139,15 +139,23 @@ def table(ctx: StepContext, name: str) -> Any:
     return ctx.workspace.cached(f"table:{name}", load)
 
 
+def source_bytes(ctx: StepContext, role: str) -> tuple[bytes, str]:
+    """The data source `role`'s bytes and their sha256, read once: the runner hashes a step's inputs, then load keeps those very bytes."""
+    path = ctx.source_path(role)
+    return ctx.workspace.cached(f"source:{path}", lambda: read_hashed(path))  # type: ignore[no-any-return]
+
+
 def step_load(ctx: StepContext) -> list[str]:
     """Verify each source's sha256 on the bytes read, then keep those exact bytes."""
     outputs = []
     for role in _roles(ctx.spec):
         try:
-            content = read_verified(ctx.source_path(role), ctx.spec["data"][role]["sha256"])
+            content, actual = source_bytes(ctx, role)
+            check_pinned(ctx.source_path(role), actual, ctx.spec["data"][role]["sha256"])
         except DataError as error:
             raise RunFailed(str(error)) from error
         ctx.write_bytes(data_artifact(role), content)
+        ctx.workspace.forget(f"source:{ctx.source_path(role)}")  # data/train holds them now
         outputs.append(data_artifact(role))
     return outputs
 
@@ -187,9 +195,10 @@ def step_split(ctx: StepContext) -> list[str]:
         selected = select_rows(ctx.read_bytes(source), ctx.spec["data"]["train"]["format"], [train, test], len(frame))
     except DataError as error:
         raise RunFailed(str(error)) from error
+    alike = _rows_parse_alike(frame, ctx.spec)
     for name, content, positions in zip((SPLIT_TRAIN, SPLIT_TEST), selected, (train, test), strict=True):
         ctx.write_bytes(name, content)
-        if _rows_parse_alike(frame, ctx.spec):
+        if alike:
             ctx.workspace.remember(f"table:{name}", frame.iloc[positions].reset_index(drop=True))
     return [SPLIT_TRAIN, SPLIT_TEST]
 

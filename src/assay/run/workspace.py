@@ -83,6 +83,9 @@ class Workspace:
     def remember(self, key: str, value: Any) -> None:
         self._cache[key] = value
 
+    def forget(self, key: str) -> None:
+        self._cache.pop(key, None)
+
     def output_digests(self, outputs: Sequence[str]) -> dict[str, str]:
         """sha256 of every file of the declared `outputs` (a folder output, "package/", by each file in it)."""
         digests = {}
