@@ -95,7 +95,8 @@ def _param(fixture: Fixture) -> Any:
 
 def run_check(*args: str, cwd: Path = FIXTURES) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "assay", "check", "--format", "json", *args],
+        # --no-cache: the fixtures are part of the source tree, and a test must not write a cache into it.
+        [sys.executable, "-m", "assay", "check", "--no-cache", "--format", "json", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
