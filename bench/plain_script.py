@@ -100,3 +100,21 @@ def _plain_metrics(labels: Any, scores: Any, spec: dict[str, Any]) -> dict[str, 
         "recall": float(recall_score(labels, decided, zero_division=np.nan)),
         "accuracy": float(accuracy_score(labels, decided)),
     }
+
+
+def main(argv: list[str]) -> int:
+    """`python bench/plain_script.py ROOT SPEC_JSON`: the plain script in a process of its own (bench/run_fresh_bench.py)."""
+    import json
+
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
+    root, spec_file = Path(argv[0]), Path(argv[1])
+    plain_script(root, json.loads(spec_file.read_text()))
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))
