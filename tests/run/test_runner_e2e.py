@@ -156,6 +156,7 @@ def test_schema_refuses_an_estimator_outside_the_allowlist(tmp_path: Path) -> No
     assert result.returncode == 1
     output = result.stdout + result.stderr
     assert "S004" in output and "os.system" in output
+    assert "fix these problems first" in result.stderr and "Traceback" not in output
     assert not (repo / ".assay").exists()
 
 

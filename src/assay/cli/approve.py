@@ -10,8 +10,7 @@ import click
 
 from assay.cli.errors import UserError
 from assay.cli.evidence_support import load_trust, signer_from
-from assay.cli.plan import fail
-from assay.cli.plan_sources import PlannedModel, load_plan_inputs, model_of, plan_models, spec_paths
+from assay.cli.plan_sources import PlannedModel, fail, load_plan_inputs, model_of, plan_models, spec_paths
 from assay.cli.repository import choose_repository_root, open_trusted_tree, open_worktree
 from assay.evidence import TrustRoot, approval_statement
 from assay.evidence.ledger import append_records, chain_lock, commit_paths

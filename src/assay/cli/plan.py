@@ -9,14 +9,11 @@ from pathlib import Path
 
 import click
 
-from assay.check import CheckResult
 from assay.cli.errors import UserError
-from assay.cli.plan_sources import PlannedModel, load_plan_inputs, model_of, plan_models, spec_paths
+from assay.cli.plan_sources import PlannedModel, fail, load_plan_inputs, model_of, plan_models, spec_paths
 from assay.cli.repository import choose_repository_root, open_worktree
-from assay.diagnostics import Diagnostic, sort_key
 from assay.output import write_atomic
 from assay.plan.report import render_plans_json, render_plans_markdown, render_plans_text
-from assay.report import REPORTERS
 from assay.targets import render_targets
 
 PLAN_RENDERERS: dict[str, Callable[..., str]] = {"text": render_plans_text, "json": render_plans_json, "markdown": render_plans_markdown}
@@ -144,9 +141,3 @@ def emit(text: str, output: Path | None) -> None:
         write_atomic(output, text.encode("utf-8"))
     else:
         click.echo(text, nl=False)
-
-
-def fail(problems: Sequence[Diagnostic]) -> None:
-    diagnostics = tuple(sorted(problems, key=sort_key))
-    report = REPORTERS["text"](CheckResult(tuple(sorted({d.location.path for d in diagnostics})), diagnostics))
-    click.echo(report + "assay plan: fix these problems first (assay check shows them all)", err=True, nl=False)

@@ -8,8 +8,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from assay.cli.errors import UserError
-from assay.cli.plan import PlanOptions, emit, fail
-from assay.cli.plan_sources import PlanInputs, PlannedModel, load_plan_inputs, model_of, plan_models, spec_paths
+from assay.cli.plan import PlanOptions, emit
+from assay.cli.plan_sources import PlanInputs, PlannedModel, fail, load_plan_inputs, model_of, plan_models, spec_paths
 from assay.cli.repository import open_trusted_tree
 from assay.load.git_changes import WorktreeChanges, start_worktree_changes, worktree_spec_paths
 from assay.load.git_tree import GitError, GitTree, resolve_commit

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -87,3 +87,16 @@ def plan_models(tree: FileTree, paths: Iterable[str], inputs: PlanInputs) -> tup
         )
         planned.append(PlannedModel(document, compile_plan(document.data, context)))
     return planned, problems
+
+
+def fail(problems: Sequence[Diagnostic]) -> None:
+    """Report the problems that stop a plan (as `assay check` would show them) on standard error."""
+    import click
+
+    from assay.check import CheckResult
+    from assay.diagnostics import sort_key
+    from assay.report import REPORTERS
+
+    diagnostics = tuple(sorted(problems, key=sort_key))
+    report = REPORTERS["text"](CheckResult(tuple(sorted({d.location.path for d in diagnostics})), diagnostics))
+    click.echo(report + "assay plan: fix these problems first (assay check shows them all)", err=True, nl=False)

@@ -11,8 +11,7 @@ from pathlib import Path
 import click
 
 from assay.cli.errors import UserError
-from assay.cli.plan import fail
-from assay.cli.plan_sources import PlannedModel, load_plan_inputs, model_of, plan_models, spec_paths
+from assay.cli.plan_sources import PlannedModel, fail, load_plan_inputs, model_of, plan_models, spec_paths
 from assay.cli.repository import choose_repository_root, open_worktree
 from assay.plan import canonical_digest
 
