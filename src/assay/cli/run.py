@@ -147,7 +147,10 @@ def _all_steps(root: Path, planned: list[PlannedModel], options: RunOptions, dat
             if show:
                 click.echo(f"{name}: {message}", err=True)
 
-        result = run_plan(root, model.plan, data_roots=data_roots, progress=progress)
+        try:
+            result = run_plan(root, model.plan, data_roots=data_roots, progress=progress)
+        except OSError as error:  # the run folder or the store cannot be written: the machine's problem, not a crash
+            raise UserError(f"{model.name}: cannot write the run's files ({error}); nothing was marked finished") from error
         summary = result.summary()
         if options.commit and result.failure is None:
             from assay.cli.run_commit import commit_run

@@ -52,14 +52,27 @@ def json_bytes(value: Any) -> bytes:
     return (json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n").encode()
 
 
-class Workspace:
-    """Reads a step's inputs from `inputs` and writes its outputs to `outputs` (the same folder for a whole run)."""
+Writer = Callable[[Path, bytes], None]
 
-    def __init__(self, inputs: Path, outputs: Path) -> None:
+
+class MissingOutput(RuntimeError):
+    """A step did not write an output its plan step declares: a bug in assay, not a problem of the machine or the spec."""
+
+
+class Workspace:
+    """Reads a step's inputs from `inputs` and writes its outputs to `outputs` (the same folder for a whole run).
+
+    Step records go through `record_writer`: `write_replacing` by default; a whole
+    run hands them to a background writer (`assay.run.runner`), since no later step
+    reads them and each is queued only after its step's outputs are written.
+    """
+
+    def __init__(self, inputs: Path, outputs: Path, record_writer: Writer | None = None) -> None:
         self.inputs = inputs
         self.outputs = outputs
         self._cache: dict[str, Any] = {}
         self._written: dict[str, str] = {}  # sha256 of what write_bytes wrote, by name: no need to read it back
+        self._write_record = record_writer or write_replacing
 
     def path(self, name: str) -> Path:
         return self.inputs / name
@@ -94,11 +107,11 @@ class Workspace:
             if name.endswith("/") or target.is_dir():
                 files = sorted(p for p in target.rglob("*") if p.is_file()) if target.is_dir() else []
                 if not files:
-                    raise FileNotFoundError(f"declared output folder '{name}' was not written")
+                    raise MissingOutput(f"declared output folder '{name}' was not written")
             elif target.is_file():
                 files = [target]
             else:
-                raise FileNotFoundError(f"declared output '{name}' was not written")
+                raise MissingOutput(f"declared output '{name}' was not written")
             for file in files:
                 relative = file.relative_to(self.outputs).as_posix()
                 digests[relative] = self._written.pop(relative, "") or sha256_file(file)
@@ -115,7 +128,7 @@ class Workspace:
             "seconds": round(seconds, 3),
             "cpuSeconds": round(cpu_seconds, 3),
         }
-        write_replacing(self.outputs / "steps" / f"{step}.json", json_bytes(record))
+        self._write_record(self.outputs / "steps" / f"{step}.json", json_bytes(record))
         return record
 
     def completed(self, step: str, inputs: Mapping[str, str]) -> Mapping[str, Any] | None:
