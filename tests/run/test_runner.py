@@ -1,4 +1,4 @@
-"""run_plan's bookkeeping: step records and the store are written in the background, and finished before run.json."""
+"""run_plan's bookkeeping: every step record and stored object is written before run.json marks the run finished."""
 
 from __future__ import annotations
 

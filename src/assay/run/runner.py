@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 from assay.output import write_atomic
 from assay.plan import CompiledPlan
 from assay.run.steps import SOURCE_PREFIX, RunFailed, StepContext, StepFunction, UndeclaredArtifact, input_digests, step_functions
-from assay.run.workspace import RUNS_FOLDER, Workspace, json_bytes, run_folder_lock, sha256_file, store_artifacts, write_replacing
+from assay.run.workspace import RUNS_FOLDER, Workspace, json_bytes, run_folder_lock, sha256_file, store_artifacts
 
 RUN_RECORD = "run.json"
 
@@ -76,51 +75,8 @@ def run_plan(
 
 
 def _run_steps(root: Path, plan: CompiledPlan, folder: Path, data_roots: Sequence[str], progress: Progress) -> RunResult:
+    workspace = Workspace(folder, folder)
     (folder / RUN_RECORD).unlink(missing_ok=True)
-    with Bookkeeper(root, folder) as bookkeeper:
-        result = _steps_in_order(root, plan, folder, data_roots, progress, bookkeeper)
-    # Every record and stored object is written now (or the with-block raised): only then the mark of a finished run.
-    if result.failure is None:
-        summary = {key: value for key, value in result.summary().items() if key not in ("folder", "steps")}
-        write_atomic(folder / RUN_RECORD, json_bytes(summary))  # fsynced: the durable mark of a finished run
-    return result
-
-
-class Bookkeeper:
-    """Writes step records and copies outputs into the store on one background thread, while later steps compute.
-
-    Nothing a later step reads goes through it: a record is queued after its step's
-    outputs are written, and the store is a copy. Leaving the block waits for
-    every write and raises the first error, so `run.json` is written only after
-    all of them. A run killed before then leaves some records unwritten; those
-    steps are simply done again.
-    """
-
-    def __init__(self, root: Path, folder: Path) -> None:
-        self.root, self.folder = root, folder
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="assay-bookkeeper")
-        self._pending: list[Future[None]] = []
-
-    def __enter__(self) -> Bookkeeper:
-        return self
-
-    def __exit__(self, error_type: type[BaseException] | None, *_: object) -> None:
-        self._pool.shutdown(wait=True)
-        if error_type is None:  # a step's own error goes on as it is; otherwise a failed write is the run's error
-            for future in self._pending:
-                future.result()
-
-    def write(self, path: Path, content: bytes) -> None:
-        self._pending.append(self._pool.submit(write_replacing, path, content))
-
-    def store(self, outputs: Mapping[str, str]) -> None:
-        self._pending.append(self._pool.submit(store_artifacts, self.root, self.folder, dict(outputs)))
-
-
-def _steps_in_order(
-    root: Path, plan: CompiledPlan, folder: Path, data_roots: Sequence[str], progress: Progress, bookkeeper: Bookkeeper
-) -> RunResult:
-    workspace = Workspace(folder, folder, record_writer=bookkeeper.write)
     context = StepContext(root, dict(plan.data["spec"]), plan.digest, data_roots, workspace)
     functions = step_functions()
     records: list[dict[str, Any]] = []
@@ -140,9 +96,8 @@ def _steps_in_order(
                 return RunResult(plan.model, plan.digest, folder, _timings(records), failure=f"{step['name']}: {error}")
             progress(f"{step['name']}: {record['seconds']:.2f} s")
         digests.update(record["outputs"])
-        bookkeeper.store(record["outputs"])
         records.append(record)
-    return _result(plan, folder, workspace, records)
+    return _finish(root, plan, folder, workspace, records)
 
 
 def _execute(ctx: StepContext, function: StepFunction, inputs: Mapping[str, str]) -> dict[str, Any]:
@@ -159,11 +114,15 @@ def _timings(records: list[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
     return tuple({"step": r["step"], "seconds": r["seconds"], "cpuSeconds": r.get("cpuSeconds")} for r in records)
 
 
-def _result(plan: CompiledPlan, folder: Path, workspace: Workspace, records: list[dict[str, Any]]) -> RunResult:
+def _finish(root: Path, plan: CompiledPlan, folder: Path, workspace: Workspace, records: list[dict[str, Any]]) -> RunResult:
     outputs = {name: digest for record in records for name, digest in record["outputs"].items()}
+    store_artifacts(root, folder, outputs)
     metrics = workspace.read_json("reports/metrics.json")
     fairness = workspace.read_json("reports/fairness.json")["verdict"] if "reports/fairness.json" in outputs else None
-    return RunResult(plan.model, plan.digest, folder, _timings(records), dict(sorted(outputs.items())), bool(metrics["passed"]), fairness)
+    result = RunResult(plan.model, plan.digest, folder, _timings(records), dict(sorted(outputs.items())), bool(metrics["passed"]), fairness)
+    summary = {key: value for key, value in result.summary().items() if key not in ("folder", "steps")}
+    write_atomic(folder / RUN_RECORD, json_bytes(summary))  # fsynced: the durable mark of a finished run
+    return result
 
 
 def run_single_step(

@@ -52,27 +52,18 @@ def json_bytes(value: Any) -> bytes:
     return (json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n").encode()
 
 
-Writer = Callable[[Path, bytes], None]
-
-
 class MissingOutput(RuntimeError):
     """A step did not write an output its plan step declares: a bug in assay, not a problem of the machine or the spec."""
 
 
 class Workspace:
-    """Reads a step's inputs from `inputs` and writes its outputs to `outputs` (the same folder for a whole run).
+    """Reads a step's inputs from `inputs` and writes its outputs to `outputs` (the same folder for a whole run)."""
 
-    Step records go through `record_writer`: `write_replacing` by default; a whole
-    run hands them to a background writer (`assay.run.runner`), since no later step
-    reads them and each is queued only after its step's outputs are written.
-    """
-
-    def __init__(self, inputs: Path, outputs: Path, record_writer: Writer | None = None) -> None:
+    def __init__(self, inputs: Path, outputs: Path) -> None:
         self.inputs = inputs
         self.outputs = outputs
         self._cache: dict[str, Any] = {}
         self._written: dict[str, str] = {}  # sha256 of what write_bytes wrote, by name: no need to read it back
-        self._write_record = record_writer or write_replacing
 
     def path(self, name: str) -> Path:
         return self.inputs / name
@@ -128,7 +119,7 @@ class Workspace:
             "seconds": round(seconds, 3),
             "cpuSeconds": round(cpu_seconds, 3),
         }
-        self._write_record(self.outputs / "steps" / f"{step}.json", json_bytes(record))
+        write_replacing(self.outputs / "steps" / f"{step}.json", json_bytes(record))
         return record
 
     def completed(self, step: str, inputs: Mapping[str, str]) -> Mapping[str, Any] | None:
