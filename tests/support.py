@@ -365,3 +365,17 @@ class AuditedHistory:
 
     def __init__(self, root: Path, keys: Path, commits: dict[str, str]) -> None:
         self.root, self.keys, self.commits = root, keys, commits
+
+
+def approved_origin(tmp_path_factory: Any) -> tuple[Path, Path]:
+    """(repository, keys folder) made by start_approved_repository in fresh temporary folders: a module fixture's body."""
+    root, keys = tmp_path_factory.mktemp("approved"), tmp_path_factory.mktemp("keys")
+    start_approved_repository(root, keys)
+    return root, keys
+
+
+def repository_copy(origin: Path, tmp_path: Path) -> Path:
+    """A copy of a module fixture's repository (symlinks kept) for one test to change."""
+    copy = tmp_path / "repo"
+    shutil.copytree(origin, copy, symlinks=True)
+    return copy

@@ -10,12 +10,13 @@ import pytest
 
 from support import (
     AUDITED_MODEL,
+    approved_origin,
     assay_expect,
     audit_git,
     change_plan,
     replay_after_revocation,
+    repository_copy,
     revoke_key,
-    start_approved_repository,
 )
 
 AS_OF = "2026-12-01"
@@ -24,16 +25,12 @@ AS_OF = "2026-12-01"
 @pytest.fixture(scope="module")
 def origin(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A repository whose production model carries a validator's committed approval of its current plan."""
-    root, keys = tmp_path_factory.mktemp("approved"), tmp_path_factory.mktemp("keys")
-    start_approved_repository(root, keys)
-    return root, keys
+    return approved_origin(tmp_path_factory)
 
 
 @pytest.fixture
 def repo(origin: tuple[Path, Path], tmp_path: Path) -> Path:
-    copy = tmp_path / "repo"
-    shutil.copytree(origin[0], copy, symlinks=True)
-    return copy
+    return repository_copy(origin[0], tmp_path)
 
 
 def approval_findings(root: Path, *extra: str) -> list[str]:

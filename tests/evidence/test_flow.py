@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from support import assay_expect as assay
-from support import run_assay_process, start_signed_repository
+from support import repository_copy, run_assay_process, start_signed_repository
 
 MODEL = "marketing-propensity"
 VALIDATOR = "grace.whitman@examplebank.com"
@@ -57,9 +57,7 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture
 def repo(origin: tuple[Path, Path], tmp_path: Path) -> Path:
-    copy = tmp_path / "repo"
-    shutil.copytree(origin[0], copy, symlinks=True)
-    return copy
+    return repository_copy(origin[0], tmp_path)
 
 
 def verify(root: Path, *extra: str) -> dict:  # type: ignore[type-arg]

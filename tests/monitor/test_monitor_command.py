@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from support import assay_expect as assay
-from support import run_assay_process, start_signed_repository
+from support import repository_copy, run_assay_process, start_signed_repository
 
 MODEL = "marketing-propensity"
 STABLE = f"models/{MODEL}/monitoring/batch-2026-10.csv"
@@ -43,9 +43,7 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture
 def repo(origin: tuple[Path, Path], tmp_path: Path) -> Path:
-    copy = tmp_path / "repo"
-    shutil.copytree(origin[0], copy, symlinks=True)
-    return copy
+    return repository_copy(origin[0], tmp_path)
 
 
 def monitor(root: Path, batch: str, *extra: str, code: int) -> dict[str, Any]:
