@@ -245,10 +245,17 @@ def _state_nodes(schema: Any) -> list[dict[str, Any]]:
 
 def named_types(content: bytes) -> set[str]:
     """Every `module.Class` a skops file names, plus `node:Kind` for node kinds outside TRUSTED_NODES."""
+    states: list[dict[str, Any]] = []
+
+    def collect(node: dict[str, Any]) -> dict[str, Any]:
+        if "__loader__" in node:
+            states.append(node)
+        return node
+
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        schema = json.loads(archive.read("schema.json"))
+        json.loads(archive.read("schema.json"), object_hook=collect)  # each state dict seen once, as it is parsed
     named: set[str] = set()
-    for node in _state_nodes(schema):
+    for node in states:
         named.add(f"{node.get('__module__')}.{node.get('__class__')}")
         if node["__loader__"] not in TRUSTED_NODES:
             named.add(f"node:{node['__loader__']}")
