@@ -61,6 +61,8 @@ def test_an_approval_that_entered_after_its_keys_revocation_is_an_open_finding(a
     plain = approved.parent / "plain"
     shutil.copytree(approved, plain, symlinks=True, ignore=shutil.ignore_patterns(".git", ".assay"))
     assert open_errors(plain) == approved_errors
+    done = assay_expect(plain, "inventory", "--format", "json", "--as-of", "2026-12-01")
+    assert "git cannot order records against the revocation" in done.stderr and json.loads(done.stdout)["models"]
 
 
 def test_remembered_facts_do_not_survive_a_history_that_puts_the_approval_after_the_revocation(approved: Path) -> None:

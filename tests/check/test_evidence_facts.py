@@ -57,6 +57,9 @@ def test_an_approval_that_entered_after_its_keys_revocation_does_not_count_whate
     plain = repo.parent / "plain"
     shutil.copytree(repo, plain, symlinks=True, ignore=shutil.ignore_patterns(".git", ".assay"))
     assert approval_findings(plain) == []
+    done = assay_expect(plain, "check", "--format", "json", "--as-of", AS_OF, code=1)
+    assert "git cannot order records against the revocation" in done.stderr and "signed time only" in done.stderr
+    assert "cannot order" not in assay_expect(repo, "check", "--format", "json", "--as-of", AS_OF, code=1).stderr
 
 
 def test_a_remembered_outcome_does_not_survive_a_history_that_puts_the_approval_after_the_revocation(repo: Path) -> None:

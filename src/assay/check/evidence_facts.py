@@ -70,6 +70,10 @@ class RevocationOrder:
         except (GitError, OSError):
             return None  # not a git repository, no such ref, no git: signed time only
 
+    def unordered(self) -> bool:
+        """Whether records were judged while a key is revoked and git could not order them: by signed time only."""
+        return bool(self.revoked) and self.root is not None and "_history" in vars(self) and self._history is None
+
     def stamp(self, paths: Iterable[str]) -> str:
         """What rule 2 judges the records at `paths` by, for a cache key: the commit where each entered the trusted history
         and the commit where each revoked key's revocation did ("-": not on it yet). "" when no key is revoked."""
@@ -139,3 +143,9 @@ def deploy_findings(tree: FileTree, trust: TrustRoot | None, order: RevocationOr
             Diagnostic("E001", Severity.ERROR, message, Location(path), "run assay promote MODEL --env ENV; never edit deploy/ by hand")
         )
     return findings
+
+
+UNORDERED_NOTE = (
+    "assay: note: a key is revoked, but git cannot order records against the revocation here "
+    "(no repository or no such ref): records were judged by their signed time only"
+)

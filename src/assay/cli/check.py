@@ -14,7 +14,7 @@ import click
 from assay.check import CheckResult, Judges, check_document, load_documents, model_names
 from assay.check.cache import ResultCache
 from assay.check.engine import check_paths
-from assay.check.evidence_facts import RevocationOrder
+from assay.check.evidence_facts import UNORDERED_NOTE, RevocationOrder
 from assay.check.impact import VerdictChange, policy_impact
 from assay.check.judging import open_judges
 from assay.check.parallel import default_jobs
@@ -180,6 +180,8 @@ def execute_check(options: CheckOptions, environ: dict[str, str] | None = None) 
     if options.trusted_ref:
         result = dataclasses.replace(result, trusted_ref=options.trusted_ref, impact=_impact(worktree, files, judging.judges, context))
     _emit(result, options, environ)
+    if order.unordered():
+        click.echo(UNORDERED_NOTE, err=True)
     if any(d.blocking for d in summary.config_problems):
         return 2
     return result.exit_code

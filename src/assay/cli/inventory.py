@@ -12,7 +12,7 @@ from assay.audit.collect import inventory_rows
 from assay.audit.evidence import EvidenceFacts
 from assay.audit.inventory import INVENTORY_FORMATS
 from assay.check.cache import ResultCache
-from assay.check.evidence_facts import RevocationOrder, revoked_keys
+from assay.check.evidence_facts import UNORDERED_NOTE, RevocationOrder, revoked_keys
 from assay.check.run import reads_evidence
 from assay.cli.audit import parse_date
 from assay.cli.errors import UserError
@@ -69,4 +69,6 @@ def inventory_command(
         write_atomic(output, text.encode("utf-8"))
     else:
         click.echo(text, nl=False)
+    if order.unordered():
+        click.echo(UNORDERED_NOTE, err=True)
     return 0
