@@ -82,8 +82,9 @@ def collect_timeline(
         signers = Path(scratch) / "allowed_signers"
         signers.write_text(allowed_signers(trust.keys))
         commits = log_commits(root, paths, allowed_signers=signers)
-        report = verify_model(worktree, model, trust, root / STORE, plan_check(root, objects.blob), _history(request, trust))
-        cache.known = _known(worktree, model, report, trust_bytes)
+        history = _history(request, trust)
+        report = verify_model(worktree, model, trust, root / STORE, plan_check(root, objects.blob), history)
+        cache.known, cache.history = _known(worktree, model, report, trust_bytes), history
         specs = spec_changes(objects, commits, spec_path, model, cache)
         records, unattached = record_evidence(worktree, model, report, commits)
     rows = inventory_rows(worktree, judges, [spec_path], request.as_of, facts=lambda _model: evidence_facts(report.records))

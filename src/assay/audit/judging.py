@@ -19,6 +19,7 @@ from assay.check.evidence_facts import evidence_facts
 from assay.check.run import plan_of
 from assay.diagnostics import Diagnostic, Severity
 from assay.evidence.chain import ordered_records, records_folder
+from assay.evidence.revocation import TrustedHistory
 from assay.evidence.trust import TRUST_ROOT_PATH
 from assay.evidence.verify import VerifiedRecord, verify_model
 from assay.load import DEFAULT_LIMITS, Document, Limits, SourceError, SourceFile
@@ -98,9 +99,12 @@ class KnownChain:
 class JudgesCache:
     """Judges per commit, rebuilt only when a file they were built from differs."""
 
-    def __init__(self, load: JudgesLoader, known: KnownChain | None = None) -> None:
+    def __init__(self, load: JudgesLoader, known: KnownChain | None = None, history: TrustedHistory | None = None) -> None:
         self._load = load
         self.known = known
+        # The trusted ref's order of records and revocations (rule 2 of decision 0005). Its positions judge a past
+        # commit too: a record and a revocation both present there entered the chain in the same order they did here.
+        self.history = history
         self._built: list[tuple[dict[str, tuple[str, ...]], dict[str, str | None], Judges]] = []
         self._facts: dict[tuple[str | None, int], dict[str, Any]] = {}
         self._plans: dict[tuple[str, str], CompiledPlan] = {}
@@ -136,7 +140,7 @@ class JudgesCache:
             chain = tuple((r.path, tree.blob_id(r.path) or "") for r in ordered_records(tree.glob(f"{records_folder(model)}/*.dsse.json")))
             if chain == known.records[: len(chain)]:
                 return [known.verified[path] for path, _ in chain if path in known.verified]
-        return verify_model(tree, model, judges.trust, None, lambda _s: "").records
+        return verify_model(tree, model, judges.trust, None, lambda _s: "", self.history).records
 
 
 def verdict_at(
