@@ -45,7 +45,7 @@ def compile_bundles(
     """
     rules: list[CompiledRule] = []
     diagnostics: list[Diagnostic] = []
-    seen: dict[str, Location] = {}
+    seen: dict[str, CompiledRule] = {}
     for document in documents:
         for index, raw in enumerate(document.data.get("rules", [])):
             pointer = f"/rules/{index}"
@@ -54,12 +54,12 @@ def compile_bundles(
             if rule is None:
                 continue
             if rule.id in seen:
-                first = seen[rule.id]
+                first = seen[rule.id].location  # located only now: a position costs a second parse of its file
                 diagnostics.append(
                     _at(document, f"{pointer}/id", "P005", f"rule id {rule.id} is already defined at {first.path}:{first.line}")
                 )
                 continue
-            seen[rule.id] = rule.location
+            seen[rule.id] = rule
             rules.append(rule)
     return rules, diagnostics
 
@@ -96,9 +96,12 @@ def _compile_rule(
     if problems or message is None or target is None or condition is None:
         return None, problems
     when, for_each, judged = bind_rule(raw["id"], programs["when"], programs.get("forEach"), condition)
-    line, column = document.source_map.locate(pointer)
     test_pointers = [f"{pointer}/tests/{i}" for i in range(len(raw.get("tests", ())))]
-    test_locations = tuple(Location(document.path, *document.source_map.locate(p), p) for p in test_pointers)
+
+    def locate() -> tuple[Location, tuple[Location, ...]]:
+        rule = Location(document.path, *document.source_map.locate(pointer), pointer)
+        return rule, tuple(Location(document.path, *document.source_map.locate(p), p) for p in test_pointers)
+
     return CompiledRule(
         id=raw["id"],
         title=raw["title"],
@@ -116,8 +119,7 @@ def _compile_rule(
         pointer=target,
         fix=raw.get("fix", ""),
         tests=tuple(raw.get("tests", ())),
-        location=Location(document.path, line, column, pointer),
-        test_locations=test_locations,
+        locate=locate,
         variables=frozenset(name for program in programs.values() if program is not None for name in program.variables)
         | message.variables
         | target.variables,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,9 +43,22 @@ class CompiledRule:
     pointer: Any
     fix: str
     tests: tuple[Mapping[str, Any], ...]
-    location: Location
-    test_locations: tuple[Location, ...] = ()
+    # Where the rule and its tests are: (rule, tests), worked out on first use, since positions mean parsing the
+    # policy file again with its source map, and judging a spec never needs them.
+    locate: Callable[[], tuple[Location, tuple[Location, ...]]] = field(repr=False, compare=False)
     variables: frozenset[str] = frozenset({"spec", "plan", "models", "params", "today"})  # read by its expressions or templates
+
+    @functools.cached_property
+    def _locations(self) -> tuple[Location, tuple[Location, ...]]:
+        return self.locate()
+
+    @property
+    def location(self) -> Location:
+        return self._locations[0]
+
+    @property
+    def test_locations(self) -> tuple[Location, ...]:
+        return self._locations[1]
 
     @property
     def reads_plan(self) -> bool:
