@@ -151,10 +151,6 @@ def categorical_columns(spec: Mapping[str, Any]) -> list[str]:
     return [f["name"] for f in spec["data"]["features"] if f["type"] != "numeric"]
 
 
-def numeric_columns(spec: Mapping[str, Any]) -> list[str]:
-    return [f["name"] for f in spec["data"]["features"] if f["type"] == "numeric"]
-
-
 def feature_names(spec: Mapping[str, Any]) -> list[str]:
     return [f["name"] for f in spec["data"]["features"]]
 
@@ -175,12 +171,13 @@ def load_reference(root: Path, training: TrainingRun, pipeline: Any) -> Referenc
     computed again here.
     """
     from assay.run.data import parse_table
+    from assay.run.steps import numeric_features
 
     frame_bytes = _stored_byproduct(root, training, TRAINING_ROWS)
     if frame_bytes is None:
         return None
     spec = training.run.spec
-    frame = parse_table(frame_bytes, spec["data"]["train"]["format"], categorical_columns(spec), numeric_columns(spec))
+    frame = parse_table(frame_bytes, spec["data"]["train"]["format"], categorical_columns(spec), numeric_features(spec))
     score_rows = training.run.baseline.get("rows", {}).get("score", TRAINING_ROWS)
     if score_rows == TRAINING_ROWS:
         return Reference(frame, score(pipeline, frame, spec, "training rows"))
@@ -239,6 +236,7 @@ def load_batch(root: Path, data: Path, data_roots: tuple[str, ...], spec: Mappin
     import pandas as pd
 
     from assay.run.data import MAX_DATA_BYTES, DataError, parse_table, resolve_data_path
+    from assay.run.steps import numeric_features
 
     location = data if data.is_absolute() else Path.cwd() / data
     try:
@@ -255,7 +253,7 @@ def load_batch(root: Path, data: Path, data_roots: tuple[str, ...], spec: Mappin
     except OSError as error:
         raise UserError(f"--data {data}: cannot read it ({error.strerror or error})") from error
     try:
-        frame = parse_table(content, data_format, categorical_columns(spec), numeric_columns(spec))
+        frame = parse_table(content, data_format, categorical_columns(spec), numeric_features(spec))
     except (ValueError, DataError) as error:
         raise UserError(f"--data {data}: not a readable {data_format} table ({error})") from error
     absent = [name for name in feature_names(spec) if name not in frame.columns]

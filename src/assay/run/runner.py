@@ -97,6 +97,7 @@ def _run_steps(root: Path, plan: CompiledPlan, folder: Path, data_roots: Sequenc
             progress(f"{step['name']}: {record['seconds']:.2f} s")
         digests.update(record["outputs"])
         records.append(record)
+        workspace.forget(SOURCE_PREFIX)  # a source's bytes, read to hash and load them, are not held for later steps
     return _finish(root, plan, folder, workspace, records)
 
 

@@ -120,7 +120,8 @@ def _categorical(spec: dict[str, Any]) -> list[str]:
     return columns + [a["column"] for a in spec["data"].get("protectedAttributes", [])]
 
 
-def _numeric(spec: dict[str, Any]) -> list[str]:
+def numeric_features(spec: Mapping[str, Any]) -> list[str]:
+    """The declared numeric features: read as float64 wherever a table is parsed (the runner, the monitor)."""
     return [f["name"] for f in spec["data"]["features"] if f["type"] == "numeric"]
 
 
@@ -133,7 +134,8 @@ def table(ctx: StepContext, name: str) -> Any:
     """The artifact `name` (a data file or a split) parsed as a DataFrame, once per process."""
 
     def load() -> Any:
-        return parse_table(ctx.read_bytes(name), ctx.spec["data"][_role_of(name)]["format"], _categorical(ctx.spec), _numeric(ctx.spec))
+        data_format = ctx.spec["data"][_role_of(name)]["format"]
+        return parse_table(ctx.read_bytes(name), data_format, _categorical(ctx.spec), numeric_features(ctx.spec))
 
     ctx.input_path(name)
     return ctx.workspace.cached(f"table:{name}", load)
@@ -142,7 +144,8 @@ def table(ctx: StepContext, name: str) -> Any:
 def source_bytes(ctx: StepContext, role: str) -> tuple[bytes, str]:
     """The data source `role`'s bytes and their sha256, read once: the runner hashes a step's inputs, then load keeps those very bytes."""
     path = ctx.source_path(role)
-    return ctx.workspace.cached(f"source:{path}", lambda: read_hashed(path))  # type: ignore[no-any-return]
+    found: tuple[bytes, str] = ctx.workspace.cached(f"{SOURCE_PREFIX}{path}", lambda: read_hashed(path))
+    return found
 
 
 def step_load(ctx: StepContext) -> list[str]:
@@ -155,7 +158,6 @@ def step_load(ctx: StepContext) -> list[str]:
         except DataError as error:
             raise RunFailed(str(error)) from error
         ctx.write_bytes(data_artifact(role), content)
-        ctx.workspace.forget(f"source:{ctx.source_path(role)}")  # data/train holds them now
         outputs.append(data_artifact(role))
     return outputs
 
@@ -214,7 +216,7 @@ def _rows_parse_alike(frame: Any, spec: dict[str, Any]) -> bool:
     """
     if spec["data"]["train"]["format"] != "csv":
         return False
-    return all(str(frame[name].dtype) == "float64" for name in _numeric(spec) if name in frame)
+    return all(str(frame[name].dtype) == "float64" for name in numeric_features(spec) if name in frame)
 
 
 def features_of(ctx: StepContext, name: str) -> tuple[Any, Any]:

@@ -87,8 +87,10 @@ class Workspace:
     def remember(self, key: str, value: Any) -> None:
         self._cache[key] = value
 
-    def forget(self, key: str) -> None:
-        self._cache.pop(key, None)
+    def forget(self, prefix: str) -> None:
+        """Drop every cached object whose key starts with `prefix` (a source's bytes, once the load step is past)."""
+        for key in [key for key in self._cache if key.startswith(prefix)]:
+            del self._cache[key]
 
     def output_digests(self, outputs: Sequence[str]) -> dict[str, str]:
         """sha256 of every file of the declared `outputs` (a folder output, "package/", by each file in it)."""
